@@ -1,0 +1,1 @@
+"""Language-learning video backend."""

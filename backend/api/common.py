@@ -1,0 +1,40 @@
+"""Types and helpers shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, NoReturn, TypeVar
+
+from fastapi import HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, StringConstraints
+
+# An ISO 639-1 or 639-3 code, lowercase ("es", "fra").
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def not_found(what: str) -> NoReturn:
+    """Absent and not-yours look the same, so ids of other users' data reveal nothing."""
+    raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
+
+
+def conflict(detail: str) -> NoReturn:
+    raise HTTPException(status.HTTP_409_CONFLICT, detail=detail)
+
+
+def invalid(location: tuple[str, ...], message: str, value: Any) -> NoReturn:
+    """A 422 shaped like FastAPI's own, for checks a schema cannot express."""
+    raise RequestValidationError(
+        [{"type": "value_error", "loc": location, "msg": message, "input": value}]
+    )

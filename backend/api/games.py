@@ -1,0 +1,207 @@
+"""Vocabulary games: multiple-choice quizzes built from a video's words."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from backend.api.common import Language, Limit, Offset, Page, conflict, invalid, not_found
+from backend.api.videos import get_owned_video, require_transcript
+from backend.api.vocabulary import statuses
+from backend.db import SessionDep
+from backend.dependencies import TranslationDep
+from backend.models import Game, Question
+from backend.services.quiz import DISTRACTORS, NotEnoughWords, build_quiz, pick_words
+from backend.services.translation import translate_words
+from backend.services.vocabulary import word_counts
+from backend.users import CurrentUser
+
+router = APIRouter(prefix="/games", tags=["games"])
+
+MAX_QUESTIONS = 20
+
+
+class GameCreate(BaseModel):
+    video_id: int
+    questions: int = Field(5, ge=1, le=MAX_QUESTIONS)
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    target_language: Language = "en"
+
+
+class QuestionRead(BaseModel):
+    position: int
+    word: str
+    options: list[str]
+    answer: str | None
+    correct: bool | None
+    solution: str | None = Field(description="Shown once the question is answered")
+
+
+class GameRead(BaseModel):
+    id: int
+    video_id: int
+    seed: int
+    target_language: str
+    created_at: datetime
+    finished: bool
+    score: int
+    questions: list[QuestionRead]
+
+
+class GameSummary(BaseModel):
+    id: int
+    video_id: int
+    created_at: datetime
+    finished: bool
+    score: int
+    total: int
+
+
+class AnswerIn(BaseModel):
+    position: int = Field(ge=0, lt=MAX_QUESTIONS)
+    answer: str = Field(min_length=1, max_length=256)
+
+
+class AnswerResult(BaseModel):
+    position: int
+    correct: bool
+    solution: str
+    score: int
+    finished: bool
+
+
+def to_read(game: Game) -> GameRead:
+    return GameRead(
+        id=game.id,
+        video_id=game.video_id,
+        seed=game.seed,
+        target_language=game.target_language,
+        created_at=game.created_at,
+        finished=game.finished,
+        score=game.score,
+        questions=[
+            QuestionRead(
+                position=q.position,
+                word=q.word,
+                options=q.options,
+                answer=q.answer,
+                correct=q.correct,
+                solution=q.solution if q.answer is not None else None,
+            )
+            for q in game.questions
+        ],
+    )
+
+
+async def get_owned_game(game_id: int, user: CurrentUser, session: SessionDep) -> Game:
+    game = await session.get(Game, game_id)
+    if game is None or game.owner_id != user.id:
+        not_found("game")
+    return game
+
+
+OwnedGame = Annotated[Game, Depends(get_owned_game)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={503: {"description": "The translation service is down or too slow"}},
+)
+async def create_game(
+    body: GameCreate, user: CurrentUser, session: SessionDep, translator: TranslationDep
+) -> GameRead:
+    video = await get_owned_video(body.video_id, user, session)
+    words = [word for word, _ in word_counts(require_transcript(video))]
+    if body.target_language == video.language:
+        invalid(
+            ("body", "target_language"), "must differ from the video's language", video.language
+        )
+    if len(words) < body.questions:
+        invalid(
+            ("body", "questions"),
+            f"the video has only {len(words)} vocabulary words; ask for at most that many",
+            body.questions,
+        )
+    known = {
+        w for w, is_known in (await statuses(session, user.id, video.language)).items() if is_known
+    }
+    picked = pick_words(words, known, body.questions)
+    # A few more words than asked, so even a one-question quiz has distractors.
+    extra = [w for w in words if w not in picked][:DISTRACTORS]
+    translations, _ = await translate_words(
+        session, translator, picked + extra, video.language, body.target_language
+    )
+    seed = body.seed if body.seed is not None else random.SystemRandom().randrange(2**31)
+    try:
+        quiz = build_quiz(picked, translations, seed)
+    except NotEnoughWords as error:
+        invalid(("body", "video_id"), str(error), body.video_id)
+    game = Game(
+        owner_id=user.id, video_id=video.id, seed=seed, target_language=body.target_language
+    )
+    game.questions = [
+        Question(position=i, word=q.word, options=q.options, solution=q.solution)
+        for i, q in enumerate(quiz)
+    ]
+    session.add(game)
+    await session.commit()
+    return to_read(game)
+
+
+@router.get("")
+async def list_games(
+    user: CurrentUser, session: SessionDep, limit: Limit = 20, offset: Offset = 0
+) -> Page[GameSummary]:
+    mine = Game.owner_id == user.id
+    total = await session.scalar(select(func.count()).select_from(Game).where(mine))
+    games = await session.scalars(
+        select(Game).where(mine).order_by(Game.id.desc()).limit(limit).offset(offset)
+    )
+    items = [
+        GameSummary(
+            id=g.id,
+            video_id=g.video_id,
+            created_at=g.created_at,
+            finished=g.finished,
+            score=g.score,
+            total=len(g.questions),
+        )
+        for g in games
+    ]
+    return Page(items=items, total=total or 0, limit=limit, offset=offset)
+
+
+@router.get("/{game_id}")
+async def get_game(game: OwnedGame) -> GameRead:
+    return to_read(game)
+
+
+@router.post("/{game_id}/answers")
+async def answer(game: OwnedGame, body: AnswerIn, session: SessionDep) -> AnswerResult:
+    if game.finished:
+        conflict("the game is finished; start a new one with POST /games")
+    if body.position >= len(game.questions):
+        invalid(
+            ("body", "position"),
+            f"the game has questions 0 to {len(game.questions) - 1}",
+            body.position,
+        )
+    question = game.questions[body.position]
+    if question.answer is not None:
+        conflict(f"question {body.position} is already answered")
+    question.answer = body.answer
+    question.correct = body.answer == question.solution
+    await session.commit()
+    return AnswerResult(
+        position=question.position,
+        correct=question.correct,
+        solution=question.solution,
+        score=game.score,
+        finished=game.finished,
+    )

@@ -1,0 +1,89 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from fastapi_users.password import PasswordHelper
+from pwdlib import PasswordHash
+
+from backend.api import games, health, translations, videos, vocabulary
+from backend.config import Environment, Settings
+from backend.db import build_async_engine, create_schema, session_factory
+from backend.services.errors import ServiceUnavailable
+from backend.services.transcription import WhisperTranscriptionService
+from backend.users import (
+    UserCreate,
+    UserRead,
+    UserUpdate,
+    auth_backend,
+    fastapi_users,
+    production_password_hash,
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The app was asked to start in a way that is unsafe or impossible."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    await create_schema(app.state.engine)
+    yield
+    if app.state.translation_client is not None:
+        await app.state.translation_client.aclose()
+    await app.state.engine.dispose()
+
+
+async def service_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ServiceUnavailable)
+    return JSONResponse(
+        {"detail": error.detail},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "30"},
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, password_hash: PasswordHash | None = None
+) -> FastAPI:
+    """Build the app. Nothing connects or loads here: engines and models are lazy.
+
+    `password_hash` lets tests put a fast hasher in front of the real ones; production
+    refuses it, since a weak hash of a real password is a leak waiting to happen.
+    """
+    settings = settings or Settings()
+    if password_hash is not None and settings.app_env is Environment.PRODUCTION:
+        raise ConfigurationError(
+            "a custom password hasher was given but APP_ENV=production: production always "
+            "hashes with argon2. Remove the override or set APP_ENV=development/test."
+        )
+    app = FastAPI(title="Language videos", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = build_async_engine(settings.database_url)
+    app.state.sessionmaker = session_factory(app.state.engine)
+    app.state.password_helper = PasswordHelper(password_hash or production_password_hash())
+    app.state.transcription_service = WhisperTranscriptionService(settings.whisper_model)
+    app.state.translation_client = None
+    app.add_exception_handler(ServiceUnavailable, service_unavailable)
+
+    app.include_router(health.router)
+    app.include_router(
+        fastapi_users.get_auth_router(auth_backend), prefix="/auth/jwt", tags=["auth"]
+    )
+    app.include_router(
+        fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
+    )
+    app.include_router(
+        fastapi_users.get_users_router(UserRead, UserUpdate), prefix="/users", tags=["users"]
+    )
+    app.include_router(videos.router)
+    app.include_router(vocabulary.router)
+    app.include_router(translations.router)
+    app.include_router(games.router)
+    return app

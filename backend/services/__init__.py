@@ -1,0 +1,1 @@
+"""Domain logic and outside collaborators, free of HTTP concerns."""

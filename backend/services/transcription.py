@@ -1,0 +1,87 @@
+"""Speech to text with Whisper (faster-whisper), loaded on first use and then reused."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from backend.services.errors import ServiceUnavailable
+
+INSTALL_HINT = (
+    "transcription needs the optional Whisper engine: "
+    "install it with `pip install 'backend[whisper]'` (or `pip install faster-whisper`)"
+)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str
+    confidence: float
+
+
+class TranscriptionService(Protocol):
+    async def transcribe(self, media: Path, language: str | None) -> Transcript: ...
+
+
+def load_faster_whisper(model: str) -> Any:
+    """The real loader; imports faster-whisper only now, never at app import or start-up."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as error:
+        raise ServiceUnavailable(INSTALL_HINT) from error
+    try:
+        return WhisperModel(model, device="cpu", compute_type="int8")
+    except Exception as error:  # faster-whisper raises many kinds when weights are missing
+        raise ServiceUnavailable(
+            f"the Whisper model {model!r} could not be loaded: {error}"
+        ) from error
+
+
+class WhisperTranscriptionService:
+    """Owns one model, loaded by `loader` on the first transcription.
+
+    `loader` is the seam for tests: weights cannot be downloaded here, so tests hand in a
+    stand-in model object and exercise the loading, reuse and mapping logic for real.
+    """
+
+    def __init__(self, model: str, loader: Callable[[str], Any] = load_faster_whisper) -> None:
+        self.model_name = model
+        self._loader = loader
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _get_model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._loader(self.model_name)
+            return self._model
+
+    def _transcribe_blocking(self, media: Path, language: str | None) -> Transcript:
+        segments, info = self._get_model().transcribe(str(media), language=language)
+        return to_transcript(segments, info.language, info.language_probability)
+
+    async def transcribe(self, media: Path, language: str | None) -> Transcript:
+        # Model loading and inference are CPU-bound: keep them off the event loop.
+        return await asyncio.to_thread(self._transcribe_blocking, media, language)
+
+
+def to_transcript(
+    segments: Iterable[Any], language: str, language_probability: float
+) -> Transcript:
+    """Join segment texts; confidence is the mean per-segment probability (exp(avg_logprob))."""
+    texts, probabilities = [], []
+    for segment in segments:
+        texts.append(segment.text.strip())
+        probabilities.append(math.exp(segment.avg_logprob))
+    confidence = sum(probabilities) / len(probabilities) if probabilities else language_probability
+    return Transcript(
+        text=" ".join(t for t in texts if t),
+        language=language,
+        confidence=round(min(max(confidence, 0.0), 1.0), 4),
+    )
