@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.run_dir",
+    "tests.fixtures.aio",
     "tests.fixtures.database",
     "tests.fixtures.passwords",
     "tests.fixtures.services",

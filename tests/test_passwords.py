@@ -1,0 +1,109 @@
+"""The fast test hasher, the real hashes it still verifies, and production's refusal of it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.config import Environment, Settings
+from backend.main import ConfigurationError, create_app
+from backend.models import User
+from tests.fixtures.passwords import FAST_PREFIX, FastHasher, fast_password_hash
+
+
+def test_fast_hash_is_deterministic_and_verifies():
+    hasher = FastHasher()
+    digest = hasher.hash("s3cret-password")
+    assert digest.startswith(FAST_PREFIX)
+    assert digest == hasher.hash("s3cret-password")
+    assert digest != hasher.hash("s3cret-passwore")
+    assert hasher.verify("s3cret-password", digest)
+    assert not hasher.verify("wrong-password", digest)
+    assert FastHasher.identify(digest)
+    assert not FastHasher.identify(Argon2Hasher().hash("x", salt=b"0123456789abcdef"))
+
+
+@pytest.mark.slow
+def test_fast_hash_is_the_same_in_another_process():
+    """Unlike `hash()`, the digest does not change per process (xdist workers, reruns)."""
+    code = "from tests.fixtures.passwords import FastHasher; print(FastHasher().hash('pw'))"
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
+    )
+    assert other.stdout.strip() == FastHasher().hash("pw")
+
+
+def test_the_app_under_test_hashes_fast(app):
+    assert app.state.password_helper.hash("whatever-it-is").startswith(FAST_PREFIX)
+
+
+async def test_registration_stores_a_fast_hash(client, db_session: AsyncSession):
+    response = await client.post(
+        "/auth/register", json={"email": "fast@example.com", "password": "long-enough-pw"}
+    )
+    assert response.status_code == 201
+    user = await db_session.get(User, response.json()["id"])
+    assert user is not None
+    assert user.hashed_password.startswith(FAST_PREFIX)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("hasher", "prefix"),
+    [(Argon2Hasher(), "$argon2"), (BcryptHasher(), "$2b$")],
+    ids=["argon2", "bcrypt"],
+)
+async def test_login_against_a_real_production_hash(
+    client, user_factory, db_session, hasher, prefix
+):
+    real_hash = hasher.hash("production-password")
+    assert real_hash.startswith(prefix)
+    created = await user_factory(password="production-password", hashed_password=real_hash)
+    response = await client.post(
+        "/auth/jwt/login", data={"username": created.email, "password": "production-password"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "bearer"
+    # Verified, then upgraded to the current (first) hasher, as production upgrades bcrypt.
+    await db_session.refresh(created.user)
+    assert created.user.hashed_password.startswith(FAST_PREFIX)
+
+
+@pytest.mark.slow
+async def test_wrong_password_against_a_real_hash_is_refused(client, user_factory):
+    created = await user_factory(hashed_password=Argon2Hasher().hash("production-password"))
+    response = await client.post(
+        "/auth/jwt/login", data={"username": created.email, "password": "not-the-password"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "LOGIN_BAD_CREDENTIALS"
+
+
+def production_settings(tmp_path) -> Settings:
+    return Settings(
+        _env_file=None,
+        app_env=Environment.PRODUCTION,
+        jwt_secret="a-private-production-secret-0123456789",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'prod.sqlite3'}",
+        media_dir=tmp_path / "media",
+    )
+
+
+@pytest.mark.slow
+def test_production_hashes_with_argon2_and_verifies_bcrypt(tmp_path):
+    helper = create_app(production_settings(tmp_path)).state.password_helper
+    assert helper.hash("a-password").startswith("$argon2")
+    valid, upgraded = helper.verify_and_update("a-password", BcryptHasher().hash("a-password"))
+    assert valid
+    assert upgraded is not None
+    assert upgraded.startswith("$argon2")
+
+
+def test_production_refuses_the_fast_hasher(tmp_path):
+    with pytest.raises(ConfigurationError, match="APP_ENV=production"):
+        create_app(production_settings(tmp_path), password_hash=fast_password_hash())
