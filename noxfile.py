@@ -6,6 +6,8 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -81,6 +83,64 @@ def ci(session: nox.Session) -> None:
         "--durations=10",
         *session.posargs,
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the speed-ups, naive vs optimized side by side (`-- --compare FILE`, `--help`)."""
+    install(session, "bench")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def profile(session: nox.Session) -> None:
+    """Profile a selection with pyinstrument; readable reports land in build/profile/."""
+    install(session, "profile")
+    out = Path("build/profile")
+    out.mkdir(parents=True, exist_ok=True)
+    raw = str(out / "profile.pyisession")
+    selection = session.posargs or ["tests/api/test_auth.py"]
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    # Failing tests still get profiled: exit code 1 is not the profiler's failure.
+    session.run(
+        "pyinstrument", "-r", "session", "-o", raw, *pytest_args, *selection, success_codes=[0, 1]
+    )
+    session.run("pyinstrument", "--load", raw, "-r", "text", "-o", str(out / "profile.txt"))
+    session.run("pyinstrument", "--load", raw, "-r", "html", "-o", str(out / "profile.html"))
+    session.log(
+        f"Profile of {' '.join(selection)}: {out / 'profile.txt'} (text, slowest call "
+        f"paths first) and {out / 'profile.html'} (open in a browser)."
+    )
+
+
+@nox.session
+def memory(session: nox.Session) -> None:
+    """Memory allocated per test (pytest-memray): the 10 largest, for a selection or all."""
+    install(session, "memory")
+    session.run(
+        "pytest", "-q", "-p", "no:randomly", "--memray", "--most-allocations=10", *session.posargs
+    )
+
+
+@nox.session
+def changed(session: nox.Session) -> None:
+    """Only the tests affected by the working tree's changes (pytest-testmon; first run: all)."""
+    install(session, "changed")
+    session.run("pytest", "-q", "--testmon", *session.posargs)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """Suite N times serial + N times on 4 workers, new random order each (`-- --runs 3`)."""
+    install(session, "test")
+    session.run("python", "scripts/stress.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """schemathesis over every API operation, anonymous and logged in: no 500, as documented."""
+    install(session, "fuzz")
+    session.run("pytest", "fuzz", *session.posargs)
 
 
 @nox.session

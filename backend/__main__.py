@@ -22,8 +22,11 @@ def main() -> int:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
     host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
-    uvicorn.run(app, host=host, port=port)
+    port = os.environ.get("PORT", "8000")
+    if not port.isdecimal() or int(port) > 65535:
+        print(f"Cannot start: PORT must be a number from 0 to 65535, not {port!r}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host, port=int(port))
     return 0
 
 

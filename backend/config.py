@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     app_env: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite+aiosqlite:///./backend.sqlite3"
     media_dir: Path = Path("media")
-    jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=16)
+    # HS256 wants a key as long as its 32-byte digest (RFC 7518 3.2); PyJWT warns below that.
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32)
     jwt_lifetime_seconds: int = Field(3600, gt=0)
     translation_url: HttpUrl = HttpUrl("http://127.0.0.1:5000")
     translation_timeout: float = Field(5.0, gt=0, le=60)

@@ -9,8 +9,11 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from backend.api import games, health, translations, videos, vocabulary
+from backend.body_limit import BodyLimit
 from backend.config import Environment, Settings
 from backend.db import build_async_engine, create_schema, session_factory
 from backend.services.errors import ServiceUnavailable
@@ -49,6 +52,27 @@ async def service_unavailable(_request: Request, error: Exception) -> JSONRespon
     )
 
 
+def documented_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the schema documents for the first path template that matches `path`."""
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            return sorted(method.upper() for method in operations)
+    return []
+
+
+async def method_not_allowed(request: Request, error: Exception) -> JSONResponse:
+    """A 405 whose Allow lists every method of the resource (RFC 9110): the router's own lists
+    only those of the first route whose path matched (GET of GET+DELETE /videos/{id})."""
+    assert isinstance(error, HTTPException)
+    methods = documented_methods(request.app, request.url.path)
+    allow = ", ".join(methods) if methods else (error.headers or {}).get("Allow", "")
+    return JSONResponse(
+        {"detail": error.detail},
+        status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+        headers={"Allow": allow},
+    )
+
+
 def create_app(
     settings: Settings | None = None, *, password_hash: PasswordHash | None = None
 ) -> FastAPI:
@@ -71,6 +95,8 @@ def create_app(
     app.state.transcription_service = WhisperTranscriptionService(settings.whisper_model)
     app.state.translation_client = None
     app.add_exception_handler(ServiceUnavailable, service_unavailable)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
+    app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
 
     app.include_router(health.router)
     app.include_router(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, status
 from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin
 from fastapi_users import schemas as user_schemas
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
+from fastapi_users.openapi import OpenAPIResponseType
 from fastapi_users.password import PasswordHelperProtocol
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
+from pydantic import ConfigDict, EmailStr, Field
 
 from backend.db import SessionDep
 from backend.dependencies import PasswordHelperDep, SettingsDep
@@ -33,11 +35,24 @@ class UserRead(user_schemas.BaseUser[uuid.UUID]):
 
 
 class UserCreate(user_schemas.BaseUserCreate):
-    pass
+    # Strict: `"is_active": 0` is not a boolean; lax mode would quietly read it as False.
+    model_config = ConfigDict(strict=True)
+
+
+def _may_be_left_out() -> Any:
+    # A factory, not `default=None`, so the schema shows no null default either.
+    return Field(default_factory=lambda: None)
 
 
 class UserUpdate(user_schemas.BaseUserUpdate):
-    pass
+    # Each field may be left out (unchanged) but not null: FastAPI-Users would write the null
+    # into a NOT NULL column, a 500.
+    model_config = ConfigDict(strict=True)
+    password: str = _may_be_left_out()
+    email: EmailStr = _may_be_left_out()
+    is_active: bool = _may_be_left_out()
+    is_superuser: bool = _may_be_left_out()
+    is_verified: bool = _may_be_left_out()
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
@@ -74,9 +89,18 @@ def get_jwt_strategy(settings: SettingsDep) -> JWTStrategy[User, uuid.UUID]:
     return JWTStrategy(secret=settings.jwt_secret, lifetime_seconds=settings.jwt_lifetime_seconds)
 
 
+class StatelessBearerTransport(BearerTransport):
+    """Bearer tokens. A JWT cannot be revoked, so logout answers 204, and the schema says so
+    (FastAPI-Users documents only 200 for it)."""
+
+    @staticmethod
+    def get_openapi_logout_responses_success() -> OpenAPIResponseType:
+        return {status.HTTP_204_NO_CONTENT: {"description": "Nothing to revoke: drop the token"}}
+
+
 auth_backend = AuthenticationBackend(
     name="jwt",
-    transport=BearerTransport(tokenUrl="auth/jwt/login"),
+    transport=StatelessBearerTransport(tokenUrl="auth/jwt/login"),
     get_strategy=get_jwt_strategy,
 )
 fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [auth_backend])

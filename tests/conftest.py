@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.network",
     "tests.fixtures.app",
     "tests.fixtures.clients",
+    "tests.fixtures.shared_data",
 ]

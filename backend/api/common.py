@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, NoReturn, TypeVar
 
-from fastapi import HTTPException, Query, status
+from fastapi import HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, StringConstraints
 
@@ -12,6 +12,26 @@ from pydantic import BaseModel, StringConstraints
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+# SQLite's INTEGER range: an id outside it names nothing and would crash the driver (a 500).
+MIN_ID, MAX_ID = -(2**63), 2**63 - 1
+PathId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
+
+
+class ErrorRead(BaseModel):
+    detail: str
+
+
+ERRORS = {
+    400: "The body could not be parsed (not UTF-8 JSON, or broken multipart)",
+    401: "Missing, invalid or expired bearer token, or an inactive user",
+    404: "Not found among the current user's own resources",
+    409: "The resource is not in a state that allows this",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a route answers, so clients (and fuzzers) can rely on them."""
+    return {code: {"model": ErrorRead, "description": ERRORS[code]} for code in codes}
 
 
 T = TypeVar("T")

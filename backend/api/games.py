@@ -7,10 +7,22 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from backend.api.common import Language, Limit, Offset, Page, conflict, invalid, not_found
+from backend.api.common import (
+    MAX_ID,
+    MIN_ID,
+    Language,
+    Limit,
+    Offset,
+    Page,
+    PathId,
+    conflict,
+    errors,
+    invalid,
+    not_found,
+)
 from backend.api.videos import get_owned_video, require_transcript
 from backend.api.vocabulary import statuses
 from backend.db import SessionDep
@@ -21,13 +33,16 @@ from backend.services.translation import translate_words
 from backend.services.vocabulary import word_counts
 from backend.users import CurrentUser
 
-router = APIRouter(prefix="/games", tags=["games"])
+router = APIRouter(prefix="/games", tags=["games"], responses=errors(401))
 
 MAX_QUESTIONS = 20
 
 
 class GameCreate(BaseModel):
-    video_id: int
+    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
+    model_config = ConfigDict(strict=True)
+
+    video_id: int = Field(ge=MIN_ID, le=MAX_ID)
     questions: int = Field(5, ge=1, le=MAX_QUESTIONS)
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     target_language: Language = "en"
@@ -63,6 +78,9 @@ class GameSummary(BaseModel):
 
 
 class AnswerIn(BaseModel):
+    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
+    model_config = ConfigDict(strict=True)
+
     position: int = Field(ge=0, lt=MAX_QUESTIONS)
     answer: str = Field(min_length=1, max_length=256)
 
@@ -98,7 +116,7 @@ def to_read(game: Game) -> GameRead:
     )
 
 
-async def get_owned_game(game_id: int, user: CurrentUser, session: SessionDep) -> Game:
+async def get_owned_game(game_id: PathId, user: CurrentUser, session: SessionDep) -> Game:
     game = await session.get(Game, game_id)
     if game is None or game.owner_id != user.id:
         not_found("game")
@@ -111,7 +129,10 @@ OwnedGame = Annotated[Game, Depends(get_owned_game)]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={503: {"description": "The translation service is down or too slow"}},
+    responses={
+        503: {"description": "The translation service is down or too slow"},
+        **errors(400, 404, 409),
+    },
 )
 async def create_game(
     body: GameCreate, user: CurrentUser, session: SessionDep, translator: TranslationDep
@@ -177,12 +198,12 @@ async def list_games(
     return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
 
-@router.get("/{game_id}")
+@router.get("/{game_id}", responses=errors(404))
 async def get_game(game: OwnedGame) -> GameRead:
     return to_read(game)
 
 
-@router.post("/{game_id}/answers")
+@router.post("/{game_id}/answers", responses=errors(400, 404, 409))
 async def answer(game: OwnedGame, body: AnswerIn, session: SessionDep) -> AnswerResult:
     if game.finished:
         conflict("the game is finished; start a new one with POST /games")

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from backend.api.common import Language, invalid
+from backend.api.common import Language, errors, invalid
 from backend.db import SessionDep
 from backend.dependencies import TranslationDep
 from backend.services.translation import translate_words
 from backend.services.vocabulary import is_word
 from backend.users import CurrentUser
 
-router = APIRouter(tags=["translations"])
+router = APIRouter(tags=["translations"], responses=errors(401))
 
 
 class TranslationRead(BaseModel):

@@ -8,17 +8,26 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import func, select
 
-from backend.api.common import Language, Limit, Offset, Page, conflict, not_found
+from backend.api.common import (
+    Language,
+    Limit,
+    Offset,
+    Page,
+    PathId,
+    conflict,
+    errors,
+    not_found,
+)
 from backend.db import SessionDep
 from backend.dependencies import SettingsDep, TranscriptionDep
 from backend.models import Video, utcnow
 from backend.users import CurrentUser
 
-router = APIRouter(prefix="/videos", tags=["videos"])
+router = APIRouter(prefix="/videos", tags=["videos"], responses=errors(401))
 
 CHUNK_BYTES = 1024 * 1024
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
@@ -56,7 +65,7 @@ def to_read(video: Video) -> VideoRead:
     )
 
 
-async def get_owned_video(video_id: int, user: CurrentUser, session: SessionDep) -> Video:
+async def get_owned_video(video_id: PathId, user: CurrentUser, session: SessionDep) -> Video:
     video = await session.get(Video, video_id)
     if video is None or video.owner_id != user.id:
         not_found("video")
@@ -74,14 +83,6 @@ def too_large(limit: int) -> HTTPException:
     return HTTPException(
         status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the upload exceeds the limit of {limit} bytes"
     )
-
-
-def reject_declared_oversize(request: Request, settings: SettingsDep) -> None:
-    """Refuse before reading when the client already says the body is too big."""
-    declared = request.headers.get("content-length", "")
-    # Multipart framing adds a little; allow for it so a file just under the limit passes.
-    if declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
-        raise too_large(settings.max_upload_bytes)
 
 
 async def store_upload(upload: UploadFile, folder: Path, limit: int) -> tuple[str, int]:
@@ -113,18 +114,21 @@ def display_name(filename: str | None) -> str | None:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(reject_declared_oversize)],
-    responses={413: {"description": "The upload is larger than MAX_UPLOAD_BYTES"}},
+    # A body declared too large is refused before it is read: backend/body_limit.py.
+    responses={413: {"description": "The upload is larger than MAX_UPLOAD_BYTES"}, **errors(400)},
 )
 async def create_video(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    title: Annotated[str, Form(min_length=1, max_length=200)],
+    # Stripped before the length check: a blank title is a 422, not a video named "   ".
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True), Form(min_length=1, max_length=200)
+    ],
     language: Annotated[Language, Form()],
     file: Annotated[UploadFile | None, File()] = None,
 ) -> VideoRead:
-    video = Video(owner_id=user.id, title=title.strip() or title, language=language)
+    video = Video(owner_id=user.id, title=title, language=language)
     stored: Path | None = None
     if file is not None and file.filename:
         folder = settings.media_dir / str(user.id)
@@ -155,12 +159,12 @@ async def list_videos(
     return Page(items=[to_read(v) for v in videos], total=total or 0, limit=limit, offset=offset)
 
 
-@router.get("/{video_id}")
+@router.get("/{video_id}", responses=errors(404))
 async def get_video(video: OwnedVideo) -> VideoRead:
     return to_read(video)
 
 
-@router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_video(video: OwnedVideo, session: SessionDep, settings: SettingsDep) -> None:
     path = media_path(settings.media_dir, video)
     await session.delete(video)
@@ -183,7 +187,10 @@ def transcription_of(video: Video) -> TranscriptionRead:
 
 @router.post(
     "/{video_id}/transcription",
-    responses={503: {"description": "The transcription engine is not available"}},
+    responses={
+        503: {"description": "The transcription engine is not available"},
+        **errors(404, 409),
+    },
 )
 async def transcribe_video(
     video: OwnedVideo, session: SessionDep, settings: SettingsDep, service: TranscriptionDep
@@ -200,7 +207,7 @@ async def transcribe_video(
     return transcription_of(video)
 
 
-@router.get("/{video_id}/transcription")
+@router.get("/{video_id}/transcription", responses=errors(404))
 async def read_transcription(video: OwnedVideo) -> TranscriptionRead:
     return transcription_of(video)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
-from sqlalchemy import func, select
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Integer, func, select
 
-from backend.api.common import Language, invalid
+from backend.api.common import Language, errors, invalid
 from backend.api.videos import OwnedVideo, require_transcript
 from backend.db import SessionDep
 from backend.models import Game, Question, WordStatus
 from backend.services.vocabulary import is_word, word_counts
 from backend.users import CurrentUser
 
-router = APIRouter(tags=["vocabulary"])
+router = APIRouter(tags=["vocabulary"], responses=errors(401))
 
 
 class WordRead(BaseModel):
@@ -31,6 +31,9 @@ class VideoVocabulary(BaseModel):
 
 
 class WordStatusIn(BaseModel):
+    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
+    model_config = ConfigDict(strict=True)
+
     known: bool
 
 
@@ -59,7 +62,7 @@ async def statuses(session: SessionDep, user_id: object, language: str) -> dict[
     return {word: known for word, known in rows.tuples()}
 
 
-@router.get("/videos/{video_id}/vocabulary")
+@router.get("/videos/{video_id}/vocabulary", responses=errors(404, 409))
 async def video_vocabulary(
     video: OwnedVideo, user: CurrentUser, session: SessionDep
 ) -> VideoVocabulary:
@@ -71,7 +74,7 @@ async def video_vocabulary(
     return VideoVocabulary(video_id=video.id, language=video.language, words=words)
 
 
-@router.put("/vocabulary/{language}/{word}")
+@router.put("/vocabulary/{language}/{word}", responses=errors(400))
 async def mark_word(
     language: Annotated[Language, Path()],
     word: Annotated[str, Path(max_length=64)],
@@ -121,7 +124,7 @@ async def progress(user: CurrentUser, session: SessionDep) -> Progress:
         .where(WordStatus.user_id == user.id)
         .group_by(WordStatus.known)
     )
-    by_known = dict(marks.tuples())
+    by_known = dict(marks.tuples().all())  # a Result has .keys(): dict() would index it
     games = await session.scalar(select(func.count()).where(Game.owner_id == user.id)) or 0
     answered = (
         select(Question.game_id, Question.correct)
@@ -129,9 +132,9 @@ async def progress(user: CurrentUser, session: SessionDep) -> Progress:
         .where(Game.owner_id == user.id, Question.answer.is_not(None))
         .subquery()
     )
-    answers, correct = (
-        await session.execute(select(func.count(), func.coalesce(func.sum(answered.c.correct), 0)))
-    ).one()
+    # A SUM keeps its argument's type: summed as a Boolean, 3 right answers would read as True.
+    correct_count = func.coalesce(func.sum(answered.c.correct, type_=Integer), 0)
+    answers, correct = (await session.execute(select(func.count(), correct_count))).one()
     unfinished = await session.scalar(
         select(func.count(func.distinct(Question.game_id)))
         .join(Game)

@@ -1,0 +1,144 @@
+"""The bench's result: a JSON document (build/bench/latest.json) and its markdown table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA = 1
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on; the load average tells how busy the machine was."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def document(
+    figures: dict[str, dict[str, Any]],
+    *,
+    options: dict[str, Any],
+    started: dict[str, Any],
+    elapsed_s: float,
+    crossover: dict[str, Any] | None,
+    slow_tests: list[dict[str, Any]] | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {**started, "load_average_at_end": machine()["load_average"]},
+        "options": options,
+        "elapsed_s": round(elapsed_s, 1),
+        "figures": figures,
+        "crossover": crossover,
+        "slow_tests": slow_tests,
+        "warnings": warnings,
+    }
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def cell(figure: dict[str, Any], way: str) -> str:
+    median = figure.get(way)
+    if median is None:
+        return "-"
+    low, high = figure.get(f"{way}_min"), figure.get(f"{way}_max")
+    rounds = figure["naive_rounds" if way == "naive" else "rounds"]
+    spread = f" ({number(low)}-{number(high)})" if rounds > 1 else ""
+    return f"{number(median)} {figure['unit']}{spread}"
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "shown"}[met]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    figures = result["figures"]
+    host = result["machine"]
+    lines = [
+        "## Bench results",
+        "",
+        f"{result['created']}, {host['cpus']} CPUs, {host['platform']}, Python {host['python']}, "
+        f"load average {host['load_average'][0]} at start and "
+        f"{host['load_average_at_end'][0]} at end; bench took {result['elapsed_s']:.0f} s.",
+        "Medians over rounds, (min-max) when there was more than one round; ratio = naive / "
+        "optimized, measured side by side in this run.",
+        "",
+        "| figure | naive | optimized | ratio | target | |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for key, figure in figures.items():
+        ratio = f"{number(figure['ratio'])}x" if figure.get("ratio") else "-"
+        lines.append(
+            f"| `{key}` | {cell(figure, 'naive')} | {cell(figure, 'optimized')} | {ratio} "
+            f"| {figure['target']} | {verdict(figure.get('met'))} |"
+        )
+    lines += ["", "### How each figure is measured, and details", ""]
+    for key, figure in figures.items():
+        lines.append(
+            f"- `{key}`: {figure['how']}; rounds {figure['rounds']} "
+            f"(naive {figure['naive_rounds']})."
+        )
+        for name, value in figure.get("extra", {}).items():
+            lines.append(f"  - {name}: {describe(value)}")
+        for note in figure.get("notes", []):
+            lines.append(f"  - note: {note}")
+    crossover = result.get("crossover")
+    if crossover:
+        lines += ["", "### Parallel crossover (`-n 2 --dist worksteal` vs serial)", ""]
+        lines += ["| tests | serial s | -n 2 s |", "| ---: | ---: | ---: |"]
+        for point in crossover["points"]:
+            serial, parallel = number(point["serial_s"]), number(point["parallel_s"])
+            lines.append(f"| {point['tests']} | {serial} | {parallel} |")
+        lines += ["", crossover.get("summary", "")]
+        if "fit" in crossover:
+            fit = crossover["fit"]
+            lines.append(
+                f"Line fit: serial {fit['serial_s']}, -n 2 {fit['parallel_s']}"
+                + (
+                    f"; lines cross at {fit['crossover_tests']} tests "
+                    f"({fit['crossover_serial_s']} s serial)."
+                    if "crossover_tests" in fit
+                    else "."
+                )
+            )
+    slow = result.get("slow_tests")
+    if slow is not None:
+        lines += ["", "### Tests over 100 ms (optimized, serial, median)", ""]
+        if not slow:
+            lines.append("None.")
+        for row in slow:
+            mark = "marked slow" if row["marked_slow"] else "**not marked slow**"
+            lines.append(f"- {row['ms']:.0f} ms `{row['nodeid']}` ({mark})")
+    if result["warnings"]:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- {warning}" for warning in result["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(describe(each) for each in value)
+    if isinstance(value, dict):
+        return " ".join(f"{k}={describe(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return number(value)
+    return str(value)

@@ -1,0 +1,117 @@
+"""A pytest plugin for the bench: records each test's setup + call + teardown time to a JSON file.
+
+Loaded only by the bench (`python -m pytest -p benchmarks.timing_plugin --bench-timings FILE`),
+never by the suite's own configuration. It measures and writes; it asserts nothing. Under xdist
+the controller receives every worker's reports, so one file holds the whole run.
+`--bench-repeat N` runs each collected test N times (as pytest-repeat does, by parametrizing)
+and `--bench-limit N` keeps N tests, so the bench can grow or shrink the suite to find where
+parallel runs start to pay.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPEAT_FIXTURE = "_bench_repeat_index"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bench", "benchmark timings (benchmarks/timing_plugin.py)")
+    group.addoption("--bench-timings", metavar="FILE", help="write per-test timings as JSON here")
+    group.addoption(
+        "--bench-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep only N of the selected tests, evenly spread (to shrink the suite)",
+    )
+    group.addoption(
+        "--bench-repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run every collected test N times (to grow the suite for the crossover figure)",
+    )
+
+
+@pytest.fixture
+def _bench_repeat_index(request: pytest.FixtureRequest) -> int:
+    """Which repetition of the test this is (`--bench-repeat`)."""
+    return request.param
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    repeat = metafunc.config.getoption("--bench-repeat")
+    if repeat > 1:
+        metafunc.fixturenames.append(REPEAT_FIXTURE)
+        metafunc.parametrize(
+            REPEAT_FIXTURE, range(repeat), indirect=True, ids=[f"rep{i}" for i in range(repeat)]
+        )
+
+
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    limit = config.getoption("--bench-limit")
+    if not 0 < limit < len(items):
+        return
+    by_name = sorted(items, key=lambda item: item.nodeid)  # the same sample in every run
+    step = len(by_name) / limit
+    chosen = {id(by_name[int(index * step)]) for index in range(limit)}
+    config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
+    items[:] = [item for item in items if id(item) in chosen]
+
+
+class TimingRecorder:
+    """Sums the three phases of each test and writes them when the session ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.durations: dict[str, float] = defaultdict(float)
+        self.outcomes: dict[str, str] = {}
+        self.slow: dict[str, bool] = {}
+        self.started = time.perf_counter()
+        self.collected = 0
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = len(session.items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.durations[report.nodeid] += report.duration
+        self.slow[report.nodeid] = "slow" in report.keywords
+        # The call decides the outcome, unless a setup or teardown did not pass.
+        if report.outcome != "passed" or (
+            report.when == "call" and report.nodeid not in self.outcomes
+        ):
+            self.outcomes[report.nodeid] = report.outcome
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        tests = [
+            {
+                "nodeid": nodeid,
+                "seconds": seconds,
+                "outcome": self.outcomes.get(nodeid, "passed"),
+                "slow": self.slow.get(nodeid, False),
+            }
+            for nodeid, seconds in self.durations.items()
+        ]
+        payload: dict[str, Any] = {
+            "session_s": time.perf_counter() - self.started,
+            "collected": self.collected,
+            "exitstatus": int(exitstatus),
+            "tests": tests,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(payload, indent=1))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("--bench-timings")
+    if target and not hasattr(config, "workerinput"):  # the xdist controller or a serial run
+        config.pluginmanager.register(TimingRecorder(Path(target)), "bench-timing-recorder")

@@ -1,0 +1,90 @@
+"""Fuzzing runs on the suite's own fixture package: fast hasher, fakes, per-test rollback.
+
+It lives outside `tests/` (pytest.ini's `testpaths`), so neither the everyday runs nor
+`nox -s stress` pay for it; `nox -s fuzz` runs `pytest fuzz/` with schemathesis installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+import pytest_asyncio
+
+if TYPE_CHECKING:
+    from tests.fixtures.clients import UserClient
+
+# The suite's conftest, as a plugin: it loads the whole fixture package, in its order.
+pytest_plugins = ["tests.conftest"]
+
+# "anonymous"/"authenticated" -> cases sent, and the operations they covered.
+CASES: Counter[str] = Counter()
+OPERATIONS: dict[str, set[str]] = {"anonymous": set(), "authenticated": set()}
+
+
+@dataclass(frozen=True)
+class Fuzzer:
+    """Sends requests through an ASGI client on the worker's event loop, counting them."""
+
+    loop: asyncio.AbstractEventLoop
+    client: httpx.AsyncClient
+    who: str
+
+    def send(
+        self, operation: str, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> httpx.Response:
+        CASES[self.who] += 1
+        OPERATIONS[self.who].add(operation)
+        request = self.client.request(method, url, headers=headers, content=body)
+        return self.loop.run_until_complete(request)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def worker_loop() -> asyncio.AbstractEventLoop:
+    """The worker's event loop: it owns the test's database connection, so requests run on it."""
+    return asyncio.get_running_loop()
+
+
+@pytest_asyncio.fixture
+async def owner_with_data(auth_client: UserClient) -> UserClient:
+    """A user owning a transcribed video and a game on it: small ids reach real rows."""
+    created = await auth_client.post(
+        "/videos",
+        data={"title": "Fuzz target", "language": "es"},
+        files={"file": ("clip.mp4", b"\x00" * 1024, "video/mp4")},
+    )
+    assert created.status_code == 201, created.text
+    video_id = created.json()["id"]
+    transcribed = await auth_client.post(f"/videos/{video_id}/transcription")
+    assert transcribed.status_code == 200, transcribed.text
+    game = await auth_client.post("/games", json={"video_id": video_id, "questions": 3})
+    assert game.status_code == 201, game.text
+    return auth_client
+
+
+@pytest.fixture
+def anonymous_fuzzer(worker_loop: asyncio.AbstractEventLoop, client: httpx.AsyncClient) -> Fuzzer:
+    """Sends cases without a token."""
+    return Fuzzer(worker_loop, client, "anonymous")
+
+
+@pytest.fixture
+def owner_fuzzer(worker_loop: asyncio.AbstractEventLoop, owner_with_data: UserClient) -> Fuzzer:
+    """Sends cases with the bearer token of a user who owns a video and a game."""
+    return Fuzzer(worker_loop, owner_with_data, "authenticated")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not CASES:
+        return
+    operations = OPERATIONS["anonymous"] | OPERATIONS["authenticated"]
+    terminalreporter.write_sep("=", "schemathesis")
+    terminalreporter.write_line(
+        f"{len(operations)} operations, {sum(CASES.values())} cases "
+        f"(anonymous: {CASES['anonymous']} on {len(OPERATIONS['anonymous'])} operations, "
+        f"authenticated: {CASES['authenticated']} on {len(OPERATIONS['authenticated'])} operations)"
+    )

@@ -1,0 +1,66 @@
+"""Runs of the suite's own pytest in a child process, to watch what a whole run does.
+
+A child runs with this checkout's pytest.ini and fixture package (`-p tests.conftest`) on test
+files a test writes into its tmp_path, with TMPDIR pointed into that tmp_path too, so the run
+directory it makes (and whatever it leaves) is seen apart from every other run's.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX
+
+ROOT = Path(__file__).resolve().parents[1]
+# Set by the run this test is part of; a child must start as a run of its own.
+INHERITED = (
+    RUN_DIR_ENV,
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_ADDOPTS",
+)
+
+
+def write_tests(folder: Path, source: str, name: str = "test_generated.py") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def child_env(tmpdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child run: its own TMPDIR, none of this run's markers."""
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if key not in INHERITED}
+    # `-p tests.conftest` is imported before pytest.ini's `pythonpath` applies.
+    env.update(TMPDIR=str(tmpdir), PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def pytest_command(*args: str | Path) -> list[str]:
+    """pytest with this checkout's configuration and fixtures, on the files given."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(ROOT / "pytest.ini"),
+        "--rootdir",
+        str(ROOT),
+        "-p",
+        "tests.conftest",
+        "-p",
+        "no:cacheprovider",  # the generated failures must not land in the checkout's --lf
+        *map(str, args),
+    ]
+
+
+def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:
+    """Run directories in `tmpdir`, of the run whose controller had `pid` if given."""
+    prefix = f"{RUN_DIR_PREFIX}{pid}-" if pid is not None else RUN_DIR_PREFIX
+    return sorted(tmpdir.glob(f"{prefix}*"))

@@ -1,0 +1,202 @@
+"""WhisperTranscriptionService with a stand-in model handed in through `loader=`.
+
+Whisper weights cannot be downloaded here, so the model object is ours; the loading, reuse,
+threading and result mapping are the service's real code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.services.errors import ServiceUnavailable
+from backend.services.transcription import (
+    INSTALL_HINT,
+    Transcript,
+    WhisperTranscriptionService,
+    load_faster_whisper,
+    to_transcript,
+)
+
+MEDIA = Path("/media/user/clip.mp4")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    avg_logprob: float
+
+
+@dataclass(frozen=True)
+class Info:
+    language: str
+    language_probability: float
+
+
+@dataclass
+class StandInModel:
+    """Answers like faster-whisper's WhisperModel.transcribe: (segments, info)."""
+
+    segments: list[Segment]
+    info: Info = Info("es", 0.97)
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def transcribe(self, audio: str, language: str | None = None) -> tuple[Any, Info]:
+        self.calls.append((audio, language))
+        # faster-whisper yields segments lazily; a generator keeps that honest.
+        return (segment for segment in self.segments), self.info
+
+
+class CountingLoader:
+    """A `loader=` that records which model names it was asked for."""
+
+    def __init__(self, model: StandInModel) -> None:
+        self.model = model
+        self.names: list[str] = []
+
+    def __call__(self, name: str) -> StandInModel:
+        self.names.append(name)
+        return self.model
+
+
+def service_with(model: StandInModel) -> tuple[WhisperTranscriptionService, CountingLoader]:
+    loader = CountingLoader(model)
+    return WhisperTranscriptionService("small", loader=loader), loader
+
+
+class TestLoading:
+    def test_the_model_is_not_loaded_at_construction(self):
+        _service, loader = service_with(StandInModel([]))
+        assert loader.names == []
+
+    async def test_loaded_once_on_first_use_and_reused(self):
+        model = StandInModel([Segment("Hola", math.log(0.9))])
+        service, loader = service_with(model)
+
+        first = await service.transcribe(MEDIA, "es")
+        second = await service.transcribe(Path("/other.mp4"), None)
+
+        assert loader.names == ["small"]
+        assert first == second == Transcript("Hola", "es", 0.9)
+        assert model.calls == [(str(MEDIA), "es"), ("/other.mp4", None)]
+
+    async def test_a_failed_load_is_retried_on_the_next_request(self):
+        """A transient failure (weights still downloading) must not break the service for good."""
+        model = StandInModel([Segment("ok", 0.0)])
+        attempts: list[str] = []
+
+        def flaky(name: str) -> StandInModel:
+            attempts.append(name)
+            if len(attempts) == 1:
+                raise ServiceUnavailable("weights not there yet")
+            return model
+
+        service = WhisperTranscriptionService("tiny", loader=flaky)
+
+        with pytest.raises(ServiceUnavailable, match="weights not there yet"):
+            await service.transcribe(MEDIA, "en")
+        result = await service.transcribe(MEDIA, "en")
+
+        assert attempts == ["tiny", "tiny"]
+        assert result.text == "ok"
+
+    async def test_loading_runs_off_the_event_loop(self):
+        """The loop keeps serving while the model loads; the loader waits for the loop's signal."""
+        started, release = threading.Event(), threading.Event()
+        model = StandInModel([Segment("done", 0.0)])
+
+        def slow_loader(_name: str) -> StandInModel:
+            started.set()
+            # If transcribe() ran on the loop, the loop could never set `release`: timeout.
+            if not release.wait(timeout=5):
+                raise AssertionError("the event loop was blocked while the model loaded")
+            return model
+
+        service = WhisperTranscriptionService("tiny", loader=slow_loader)
+        task = asyncio.create_task(service.transcribe(MEDIA, "en"))
+        assert await asyncio.to_thread(started.wait, 5)
+        release.set()
+
+        assert (await task).text == "done"
+
+
+class TestToTranscript:
+    def test_joins_stripped_texts_and_averages_segment_probabilities(self):
+        segments = [
+            Segment("  Hola amigos. ", math.log(0.8)),
+            Segment("Hoy cocinamos.", math.log(0.6)),
+        ]
+
+        result = to_transcript(segments, "es", 0.99)
+
+        assert result == Transcript("Hola amigos. Hoy cocinamos.", "es", 0.7)
+
+    def test_blank_segments_add_no_extra_spaces_but_count_for_confidence(self):
+        segments = [
+            Segment("uno", math.log(1.0)),
+            Segment("   ", math.log(0.5)),
+            Segment("dos", 0.0),
+        ]
+
+        result = to_transcript(segments, "es", 0.99)
+
+        assert result.text == "uno dos"
+        assert result.confidence == round((1.0 + 0.5 + 1.0) / 3, 4)
+
+    def test_no_segments_falls_back_to_the_language_probability(self):
+        result = to_transcript([], "fr", 0.4321)
+        assert result == Transcript("", "fr", 0.4321)
+
+    @pytest.mark.parametrize(
+        ("segments", "language_probability", "expected"),
+        [
+            ([Segment("a", 0.5)], 0.9, 1.0),  # exp(0.5) > 1
+            ([], 1.2, 1.0),
+            ([], -0.1, 0.0),
+            ([Segment("a", -1000.0)], 0.9, 0.0),
+        ],
+        ids=["positive-logprob", "probability-above-one", "negative-probability", "underflow"],
+    )
+    def test_confidence_is_clamped_to_0_1(self, segments, language_probability, expected):
+        assert to_transcript(segments, "en", language_probability).confidence == expected
+
+    def test_confidence_is_rounded_to_four_places(self):
+        result = to_transcript([Segment("a", math.log(1 / 3))], "en", 0.5)
+        assert result.confidence == 0.3333
+
+    async def test_the_service_maps_the_models_answer(self):
+        model = StandInModel(
+            [Segment(" Bonjour ", math.log(0.5)), Segment("tout le monde", math.log(0.7))],
+            Info("fr", 0.88),
+        )
+        service, _loader = service_with(model)
+
+        result = await service.transcribe(MEDIA, None)
+
+        assert result == Transcript("Bonjour tout le monde", "fr", 0.6)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("faster_whisper") is not None,
+    reason="faster-whisper is installed: the missing-engine message cannot be shown",
+)
+class TestWithoutFasterWhisper:
+    def test_the_default_loader_says_how_to_install_it(self):
+        with pytest.raises(ServiceUnavailable) as raised:
+            load_faster_whisper("tiny")
+
+        assert raised.value.detail == INSTALL_HINT
+        assert "pip install 'backend[whisper]'" in raised.value.detail
+
+    async def test_the_service_reports_it_as_unavailable(self):
+        service = WhisperTranscriptionService("tiny")
+
+        with pytest.raises(ServiceUnavailable, match=r"backend\[whisper\]"):
+            await service.transcribe(MEDIA, "en")

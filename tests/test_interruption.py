@@ -1,0 +1,105 @@
+"""A run cleans up after itself when interrupted, and the next run sweeps what a killed one left.
+
+A child pytest (this checkout's pytest.ini and fixture package, TMPDIR in tmp_path) runs a test
+that blocks once its database is made; the test here interrupts or kills it there, mid-run.
+The run directory is `backend-tests-<controller pid>-*` (tests/fixtures/run_dir.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.child_runs import child_env, pytest_command, run_dirs, write_tests
+
+pytestmark = pytest.mark.slow  # each starts one or two pytest processes of its own
+
+STARTUP_TIMEOUT = 30.0  # seconds for a child to reach its blocking test
+EXIT_TIMEOUT = 20.0
+
+BLOCKING = """
+    import os
+    import time
+    from pathlib import Path
+
+
+    def test_blocks_mid_run(sync_engine, settings):
+        assert Path(sync_engine.url.database).exists()  # the run has files to clean up
+        Path(os.environ["STARTED_FILE"]).write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        time.sleep(60)  # until the signal comes
+"""
+
+PASSING = """
+    def test_nothing_to_do(settings):
+        pass
+"""
+
+
+def start_blocking_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
+    """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group),
+    returned once its test is blocking; and the TMPDIR it runs with."""
+    tmpdir = tmp_path / "tmp"
+    started = tmp_path / "started"
+    tests = write_tests(tmp_path / "suite", BLOCKING)
+    child = subprocess.Popen(
+        # pytest's own --basetemp (xdist makes one) lives elsewhere: only our run's files count.
+        pytest_command(
+            tests, "-p", "no:randomly", "--timeout=0", f"--basetemp={tmp_path / 'base'}", *args
+        ),
+        env=child_env(tmpdir, STARTED_FILE=str(started)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not started.exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            os.killpg(child.pid, signal.SIGKILL)
+            pytest.fail(f"the child run never reached its test:\n{child.communicate()[0]}")
+        time.sleep(0.05)
+    return child, tmpdir
+
+
+def leftovers(tmpdir: Path) -> list[Path]:
+    return sorted(tmpdir.iterdir())
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str]):
+    child, tmpdir = start_blocking_run(tmp_path, *workers)
+    [run_dir] = run_dirs(tmpdir, child.pid)
+    assert any(run_dir.glob("db-*.sqlite3"))
+
+    os.killpg(child.pid, signal.SIGINT)
+    output = child.communicate(timeout=EXIT_TIMEOUT)[0]
+
+    assert child.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "KeyboardInterrupt" in output
+    assert leftovers(tmpdir) == []
+
+
+def test_the_next_run_sweeps_what_a_killed_run_left(tmp_path: Path):
+    child, tmpdir = start_blocking_run(tmp_path)
+
+    os.killpg(child.pid, signal.SIGKILL)
+    child.communicate(timeout=EXIT_TIMEOUT)  # reaped: its pid no longer names a live process
+    [abandoned] = run_dirs(tmpdir, child.pid)  # nothing could clean up after a SIGKILL
+    assert any(abandoned.glob("db-*.sqlite3"))
+
+    next_run = subprocess.run(
+        pytest_command(write_tests(tmp_path / "next", PASSING), "-p", "no:randomly"),
+        env=child_env(tmpdir),
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT + STARTUP_TIMEOUT,
+        check=False,
+    )
+
+    assert next_run.returncode == 0, next_run.stdout + next_run.stderr
+    assert leftovers(tmpdir) == []  # the abandoned directory swept, the new one removed

@@ -1,0 +1,142 @@
+"""The suite gives one answer whatever the worker count, and never hangs.
+
+Each test here runs a small generated suite in a child pytest (this checkout's pytest.ini and
+fixture package) and checks what the whole run did: which database file each xdist worker
+used, what one test's commits left for the next, how a hanging test ends.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.child_runs import child_env, pytest_command, run_dirs, write_tests
+
+pytestmark = pytest.mark.slow  # each starts a pytest of its own (a few seconds)
+
+CHILD_TIMEOUT = 45  # seconds; below pytest.ini's timeout, so a stuck child fails this test
+
+
+def run_child(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    tests = write_tests(tmp_path / "suite", source)
+    return subprocess.run(
+        pytest_command(tests, *args),
+        env=child_env(tmp_path / "tmp", RECORD_DIR=str(tmp_path / "records")),
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        check=False,
+    )
+
+
+RECORD_DATABASE = """
+    import json
+    import os
+    from pathlib import Path
+
+    import pytest
+
+
+    @pytest.mark.parametrize("n", range(8))
+    def test_record_the_database(n, sync_engine):
+        records = Path(os.environ["RECORD_DIR"])
+        records.mkdir(exist_ok=True)
+        (records / f"{n}.json").write_text(json.dumps({
+            "worker": os.environ["PYTEST_XDIST_WORKER"],
+            "database": str(Path(sync_engine.url.database).resolve()),
+        }))
+"""
+
+
+def test_two_xdist_workers_never_share_a_database_file(tmp_path: Path):
+    result = run_child(tmp_path, RECORD_DATABASE, "-n", "2", "--dist", "load")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = [json.loads(path.read_text()) for path in (tmp_path / "records").iterdir()]
+    assert len(records) == 8
+    databases = {record["worker"]: set() for record in records}
+    for record in records:
+        databases[record["worker"]].add(record["database"])
+    assert sorted(databases) == ["gw0", "gw1"]  # both workers ran tests
+    assert databases["gw0"].isdisjoint(databases["gw1"])
+    for worker, files in databases.items():
+        [database] = files  # one file per worker, all its tests long
+        assert Path(database).name == f"db-{worker}.sqlite3"
+    # Both in the one run directory, which the run removed at its end.
+    parents = {Path(database).parent for files in databases.values() for database in files}
+    [run_dir] = parents
+    assert run_dir.parent == tmp_path / "tmp"
+    assert not run_dir.exists()
+
+
+COMMIT_THEN_LOOK = """
+    import os
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from backend.models import CachedTranslation, User, WordStatus
+
+    MARK = Path(os.environ["RECORD_DIR"]) / "first-test-ran"
+
+
+    async def counts(session):
+        tables = (User, WordStatus, CachedTranslation)
+        return [await session.scalar(select(func.count()).select_from(t)) for t in tables]
+
+
+    async def test_1_commits_through_the_app_and_the_session(auth_client, db_session):
+        marked = await auth_client.put("/vocabulary/es/gato", json={"known": True})
+        assert marked.status_code == 200
+        db_session.add(CachedTranslation(source="es", target="en", text="gato", translation="cat"))
+        await db_session.commit()
+        assert await counts(db_session) == [1, 1, 1]  # committed, and visible in this test
+        MARK.parent.mkdir(exist_ok=True)
+        MARK.write_text(str(os.getpid()))
+
+
+    async def test_2_the_next_test_sees_none_of_it(db_session):
+        assert MARK.read_text() == str(os.getpid())  # after the first, in the same process
+        assert await counts(db_session) == [0, 0, 0]
+"""
+
+
+def test_a_tests_commits_are_invisible_to_the_next_test_in_the_same_worker(tmp_path: Path):
+    """tests/test_database_isolation.py checks this in place, but under xdist its two halves
+    may land on two workers; here they run in order, in one process."""
+    result = run_child(tmp_path, COMMIT_THEN_LOOK, "-p", "no:randomly", "-v")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.index("test_1_commits") < result.stdout.index("test_2_the_next")
+    assert "2 passed" in result.stdout
+
+
+HANGING = """
+    import asyncio
+    import time
+
+
+    def test_hangs_in_sync_code():
+        time.sleep(30)
+
+
+    async def test_hangs_on_the_event_loop():
+        await asyncio.sleep(30)
+
+
+    def test_the_run_goes_on_after_them():
+        pass
+"""
+
+
+def test_a_hanging_test_fails_with_its_traceback_instead_of_hanging(tmp_path: Path):
+    result = run_child(tmp_path, HANGING, "-p", "no:randomly", "--timeout=1")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2 failed, 1 passed" in result.stdout
+    assert result.stdout.count("Failed: Timeout (>1.0s) from pytest-timeout") >= 2
+    assert ">       time.sleep(30)" in result.stdout  # the line that hung, in the traceback
+    assert run_dirs(tmp_path / "tmp") == []  # and the run still cleaned up after itself

@@ -1,0 +1,125 @@
+"""Shared read-only data (tests/fixtures/shared_data.py): built once, intact for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from backend.models import Video, WordStatus
+from tests.fixtures.shared_data import (
+    SHARED_TITLE,
+    SharedVideo,
+    SharedVideoTests,
+    savepoint,
+    session_on,
+    shared_transaction,
+)
+
+
+async def expect_intact(client: httpx.AsyncClient, shared: SharedVideo) -> None:
+    """The shared video, its transcript and the owner's marks, exactly as built."""
+    video = await client.get(f"/videos/{shared.video_id}")
+    assert video.status_code == 200, video.text
+    assert (video.json()["title"], video.json()["transcribed"]) == (shared.title, True)
+    vocabulary = await client.get(f"/videos/{shared.video_id}/vocabulary")
+    assert vocabulary.status_code == 200, vocabulary.text
+    assert vocabulary.json()["words"] == shared.vocabulary
+    marks = await client.get("/vocabulary", params={"language": shared.language})
+    assert {m["word"]: m["known"] for m in marks.json()} == shared.marks
+
+
+async def delete_the_video(client: httpx.AsyncClient, shared: SharedVideo) -> None:
+    assert (await client.delete(f"/videos/{shared.video_id}")).status_code == 204
+    assert (await client.get(f"/videos/{shared.video_id}")).status_code == 404
+
+
+async def mark_every_word_known(client: httpx.AsyncClient, shared: SharedVideo) -> None:
+    for entry in shared.vocabulary:
+        response = await client.put(
+            f"/vocabulary/{shared.language}/{entry['word']}", json={"known": True}
+        )
+        assert response.status_code == 200, response.text
+    words = (await client.get(f"/videos/{shared.video_id}/vocabulary")).json()["words"]
+    assert all(word["known"] is True for word in words)
+
+
+Mutation = Callable[[httpx.AsyncClient, SharedVideo], Awaitable[None]]
+
+
+class TestEveryTestSeesTheSharedVideoIntact(SharedVideoTests):
+    """Each test first checks the world as built, then changes it (committing) through the API.
+
+    pytest-randomly shuffles these; whichever runs after another would find that one's change
+    if the per-test savepoint leaked.
+    """
+
+    @pytest.mark.parametrize("mutation", [delete_the_video, mark_every_word_known])
+    async def test_changes_made_through_the_api_are_undone(
+        self, shared_client: httpx.AsyncClient, shared_video: SharedVideo, mutation: Mutation
+    ):
+        await expect_intact(shared_client, shared_video)
+        await mutation(shared_client, shared_video)
+
+    async def test_changes_committed_by_the_test_session_are_undone(
+        self, shared_client: httpx.AsyncClient, shared_video: SharedVideo, db_session: AsyncSession
+    ):
+        await expect_intact(shared_client, shared_video)
+        await db_session.execute(
+            update(Video).where(Video.id == shared_video.video_id).values(transcript=None)
+        )
+        await db_session.execute(
+            delete(WordStatus).where(WordStatus.user_id == shared_video.owner_id)
+        )
+        await db_session.commit()
+        response = await shared_client.get(f"/videos/{shared_video.video_id}/vocabulary")
+        assert response.status_code == 409  # not transcribed any more, as far as the app sees
+
+    async def test_other_users_made_in_a_test_do_not_see_it(
+        self, other_client: httpx.AsyncClient, shared_video: SharedVideo
+    ):
+        """Fixtures that create users still work inside the class (they join the savepoint)."""
+        assert (await other_client.get(f"/videos/{shared_video.video_id}")).status_code == 404
+        assert (await other_client.get("/videos")).json()["total"] == 0
+
+
+class TestTheSharedVideoIsBuiltOncePerClass(SharedVideoTests):
+    builds_seen: ClassVar[set[int]] = set()
+
+    @pytest.mark.parametrize("attempt", [1, 2, 3])
+    async def test_every_test_of_the_class_gets_the_same_build(
+        self, shared_video: SharedVideo, db_session: AsyncSession, attempt: int
+    ):
+        self.builds_seen.add(shared_video.build_id)
+        # Per worker: with xdist a class may be split, and each worker then builds it once.
+        assert len(self.builds_seen) == 1
+        titled = select(func.count()).where(Video.title == SHARED_TITLE)
+        assert await db_session.scalar(titled) == 1
+
+
+async def count_shared_videos(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        query = select(func.count()).where(Video.title == SHARED_TITLE)
+        return await connection.scalar(query) or 0
+
+
+async def test_savepoints_restore_the_world_and_the_outer_rollback_removes_it(
+    async_engine: AsyncEngine, worker_app: FastAPI
+):
+    """The building blocks in a fixed order, without relying on test order."""
+    hashed = worker_app.state.password_helper.hash("irrelevant-password")
+    async with shared_transaction(async_engine, hashed) as world:
+        for _ in range(2):
+            async with savepoint(world.connection), session_on(world.connection) as session:
+                assert await session.get(Video, world.video.video_id) is not None
+                await session.execute(delete(Video).where(Video.id == world.video.video_id))
+                await session.commit()
+                assert await session.get(Video, world.video.video_id) is None
+        async with session_on(world.connection) as session:
+            assert await session.get(Video, world.video.video_id) is not None
+    assert await count_shared_videos(async_engine) == 0
