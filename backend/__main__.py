@@ -9,7 +9,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from backend.config import Settings, describe_settings_error
-from backend.main import ConfigurationError, create_app
+from backend.main import create_app
 
 
 def main() -> int:
@@ -17,9 +17,6 @@ def main() -> int:
         app = create_app(Settings())
     except ValidationError as error:
         print(describe_settings_error(error), file=sys.stderr)
-        return 2
-    except ConfigurationError as error:
-        print(f"Cannot start: {error}", file=sys.stderr)
         return 2
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")

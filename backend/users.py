@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, status
+from fastapi import Depends, Request, status
 from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin
 from fastapi_users import schemas as user_schemas
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
@@ -18,6 +19,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 from pydantic import ConfigDict, EmailStr, Field
 
+from backend.config import Settings
 from backend.db import SessionDep
 from backend.dependencies import PasswordHelperDep, SettingsDep
 from backend.models import User
@@ -60,11 +62,16 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         self,
         user_db: SQLAlchemyUserDatabase[User, uuid.UUID],
         password_helper: PasswordHelperProtocol,
-        secret: str,
+        settings: Settings,
     ) -> None:
         super().__init__(user_db, password_helper)
-        self.reset_password_token_secret = secret
-        self.verification_token_secret = secret
+        self.reset_password_token_secret = settings.jwt_secret
+        self.verification_token_secret = settings.jwt_secret
+        self.media_dir = settings.media_dir
+
+    async def on_after_delete(self, user: User, request: Request | None = None) -> None:
+        # The database cascades to the user's videos; their files go the same way.
+        shutil.rmtree(self.media_dir / str(user.id), ignore_errors=True)
 
     async def validate_password(self, password: str, user: UserCreate | User) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -82,7 +89,7 @@ async def get_user_manager(
     settings: SettingsDep,
     user_db: SQLAlchemyUserDatabase = Depends(get_user_db),
 ) -> AsyncIterator[UserManager]:
-    yield UserManager(user_db, password_helper, settings.jwt_secret)
+    yield UserManager(user_db, password_helper, settings)
 
 
 def get_jwt_strategy(settings: SettingsDep) -> JWTStrategy[User, uuid.UUID]:

@@ -131,6 +131,12 @@ def parser() -> argparse.ArgumentParser:
         help="where latest.json, latest.md and the logs go (default build/bench)",
     )
     p.add_argument(
+        "--with-slow",
+        action="store_true",
+        help="also run everything once, slow tests included: their times and the list of "
+        "tests over 100 ms (adds about a minute or two)",
+    )
+    p.add_argument(
         "--suite",
         nargs="+",
         default=[],
@@ -175,24 +181,26 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "auth_module_s": lambda: measure.auth_module(bench, rounds, options.naive_rounds),
         "collection_s": lambda: measure.collection(bench, rounds, selection),
     }
-    for number, key in enumerate(wanted, start=1):
-        if key in SUITE:
-            continue
-        progress(f"figure {number}/{len(wanted)}: {key}")
+    alone = [key for key in wanted if key not in SUITE]
+    parts = len(alone) + (1 if len(alone) < len(wanted) else 0)
+    for number, key in enumerate(alone, start=1):
+        progress(f"part {number}/{parts}: {key}")
         figure = steps[key]()
         if figure is not None:
             figures[key] = figure
             progress(f"{key}: {summary_line(figure)}")
     if any(key in SUITE for key in wanted):
-        progress("figures per_test_ms, suite_serial_s, suite_parallel_s: the whole suite")
-        runs = measure.suite_runs(bench, options.suite_rounds, options.naive_rounds, selection)
+        progress(f"part {parts}/{parts}: per_test_ms, suite_serial_s, suite_parallel_s")
+        runs = measure.suite_runs(
+            bench, options.suite_rounds, options.naive_rounds, selection, options.with_slow
+        )
         for figure in measure.suite_figures(runs, options.naive_rounds):
             if figure.key in wanted:
                 figures[figure.key] = figure
                 progress(f"{figure.key}: {summary_line(figure)}")
         slow = measure.slow_tests(runs)
         if "suite_parallel_s" in wanted and options.crossover_max > 0:
-            crossover = measure.crossover(bench, options.crossover_max, selection)
+            crossover = measure.crossover(bench, runs, options.crossover_max, selection)
             progress(f"crossover: {crossover.get('summary')}")
     ordered = {key: figures[key].summary() for key in FIGURES if key in figures}
     return report.document(
@@ -201,6 +209,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             "rounds": rounds,
             "suite_rounds": options.suite_rounds,
             "naive_rounds": options.naive_rounds,
+            "with_slow": options.with_slow,
             "crossover_max": options.crossover_max,
             "only": options.only,
             "suite": selection,

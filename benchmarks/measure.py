@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -113,6 +114,7 @@ class Bench:
     def __init__(self, out_dir: Path, progress: Progress) -> None:
         self.out_dir = out_dir
         self.logs = out_dir / "logs"
+        shutil.rmtree(self.logs, ignore_errors=True)  # only this run's logs beside its result
         self.logs.mkdir(parents=True, exist_ok=True)
         self.progress = progress
         self.warnings: list[str] = []
@@ -377,7 +379,9 @@ def single_test(bench: Bench, rounds: int) -> Figure:
             getattr(figure, way).append(run.wall_s)
             if way == "optimized":
                 test_time.extend(run.per_test_s())
-        bench.progress(f"single_test_s: round {index + 1}/{rounds}, start-up parts")
+        if index:
+            continue  # the start-up parts once: they only explain the figure
+        bench.progress("single_test_s: start-up parts")
         interpreter.append(bench.python("interpreter", "pass")[0])
         _wall, imported = bench.python(
             "app import",
@@ -453,17 +457,28 @@ def auth_module(bench: Bench, rounds: int, naive_rounds: int) -> Figure | None:
     return figure
 
 
+NOT_SLOW = ("-m", "not slow")
+
+
 @dataclass
 class SuiteRuns:
-    """The whole-suite runs, shared by per_test_ms, suite_serial_s and suite_parallel_s."""
+    """The suite runs shared by per_test_ms, suite_serial_s, suite_parallel_s and the crossover.
+
+    They leave out the tests marked slow: those start subprocesses or hash with real argon2 on
+    purpose, cost the same both ways, and would hide the difference being measured.
+    `with_slow` is one optimized serial run of everything, when asked for.
+    """
 
     serial: dict[str, list[PytestRun]] = field(
         default_factory=lambda: {"naive": [], "optimized": []}
     )
     parallel: list[PytestRun] = field(default_factory=list)  # optimized only
+    with_slow: PytestRun | None = None
 
 
-def suite_runs(bench: Bench, rounds: int, naive_rounds: int, selection: list[str]) -> SuiteRuns:
+def suite_runs(
+    bench: Bench, rounds: int, naive_rounds: int, selection: list[str], with_slow: bool
+) -> SuiteRuns:
     """Optimized serial and -n 2 runs each round; the naive serial run in the first rounds."""
     runs = SuiteRuns()
     for index in range(max(rounds, naive_rounds)):
@@ -471,104 +486,86 @@ def suite_runs(bench: Bench, rounds: int, naive_rounds: int, selection: list[str
             wanted = naive_rounds if way == "naive" else rounds
             if index >= wanted:
                 continue
-            modes = (
-                (("serial", ()), ("parallel", PARALLEL))
-                if way == "optimized"
-                else (("serial", ()),)
-            )
+            modes = [("serial", ())] + ([("parallel", PARALLEL)] if way == "optimized" else [])
             for mode, extra in modes:
-                bench.progress(f"whole suite: round {index + 1}/{wanted}, {way}, {mode}")
+                bench.progress(f"suite: round {index + 1}/{wanted}, {way}, {mode}")
                 run = bench.pytest(
-                    f"suite-{mode}-{way}", ["-q", *extra, *selection], naive=way == "naive"
+                    f"suite-{mode}-{way}",
+                    ["-q", *NOT_SLOW, *extra, *selection],
+                    naive=way == "naive",
                 )
                 if mode == "serial":
                     runs.serial[way].append(run)
                 else:
                     runs.parallel.append(run)
-                bench.progress(
-                    f"whole suite: {way} {mode}: {len(run.tests)} tests in {run.wall_s:.1f} s"
-                )
+                bench.progress(f"suite: {way} {mode}: {len(run.tests)} tests in {run.wall_s:.1f} s")
+    if with_slow:
+        bench.progress("suite: everything, slow tests included, optimized, serial")
+        runs.with_slow = bench.pytest("suite-with-slow", ["-q", *selection])
+        bench.progress(
+            f"suite: everything: {len(runs.with_slow.tests)} tests in {runs.with_slow.wall_s:.1f} s"
+        )
     return runs
 
 
-def split_by_slow(run: PytestRun) -> tuple[float, float]:
-    """Summed test time of the tests not marked slow, and of the slow ones."""
-    fast = sum(test["seconds"] for test in run.tests if not test["slow"])
-    slow = sum(test["seconds"] for test in run.tests if test["slow"])
-    return fast, slow
-
-
 def suite_figures(runs: SuiteRuns, naive_rounds: int) -> list[Figure]:
-    sampled = (
-        f"naive whole suite: {naive_rounds} round(s), serial only (one naive run is the "
-        "slowest part of the bench)"
+    first = runs.serial["optimized"][0] if runs.serial["optimized"] else None
+    left_out = first.timings.get("deselected", 0) if first and first.timings else 0
+    scope = (
+        f"the suite without its {left_out} tests marked slow (`-m 'not slow'`, what "
+        "`nox -s fast` runs); naive: "
+        f"{naive_rounds} round(s), serial only (the slowest part of the bench)"
     )
     per_test = Figure(
         "per_test_ms",
         "ms",
-        "median setup + call + teardown over the whole suite (serial runs)",
+        "median setup + call + teardown per test over the suite (serial runs)",
         "optimized <= 5 ms and >= 20x less than naive",
     )
     for way, way_runs in runs.serial.items():
         for run in way_runs:
             if run.per_test_s():
                 getattr(per_test, way).append(statistics.median(run.per_test_s()) * 1000)
-    per_test.notes.append(sampled)
-    optimized_runs = [run for run in runs.serial["optimized"] if run.per_test_s()]
-    if optimized_runs:
-        per_test.extra = {
-            "tests": len(optimized_runs[0].tests),
-            "mean_optimized_ms": _round(
-                statistics.median(statistics.mean(r.per_test_s()) for r in optimized_runs) * 1000
-            ),
-        }
+    per_test.notes.append(scope)
+    per_test.extra = {"tests": len(first.tests) if first else 0}
+    for way, way_runs in runs.serial.items():
+        means = [statistics.mean(run.per_test_s()) * 1000 for run in way_runs if run.tests]
+        if means:
+            per_test.extra[f"mean_{way}_ms"] = _round(statistics.median(means))
     per_test.met = (per_test.median("optimized") or 1e9) <= 5 and (per_test.ratio or 0) >= 20
 
-    serial = Figure(
-        "suite_serial_s",
-        "s",
-        "wall of the whole suite, serial",
-        ">= 10x faster than naive serial",
-    )
+    serial = Figure("suite_serial_s", "s", "wall of the suite, serial", ">= 10x less than naive")
     parallel = Figure(
         "suite_parallel_s",
         "s",
-        "wall of the whole suite, `-n 2 --dist worksteal`; naive = the naive suite, serial, "
-        "as the guide's 'before' ran",
-        ">= 10x faster than naive serial; crossover reported",
+        "wall of the suite, `-n 2 --dist worksteal`; naive = the naive suite, serial, as the "
+        "guide's 'before' ran",
+        ">= 10x less than naive serial; crossover reported",
     )
     for way, way_runs in runs.serial.items():
         getattr(serial, way).extend(run.wall_s for run in way_runs)
     parallel.naive.extend(serial.naive)
     parallel.optimized.extend(run.wall_s for run in runs.parallel)
     for figure in (serial, parallel):
-        figure.notes.append(sampled)
+        figure.notes.append(scope)
         figure.met = (figure.ratio or 0) >= 10
-    # Slow tests (subprocesses, real argon2 on purpose) cost the same both ways: show the rest.
-    parts = {
-        way: [split_by_slow(run) for run in way_runs if run.tests]
-        for way, way_runs in runs.serial.items()
-    }
-    if parts["naive"] and parts["optimized"]:
-        naive_fast = statistics.median(fast for fast, _slow in parts["naive"])
-        optimized_fast = statistics.median(fast for fast, _slow in parts["optimized"])
+    if runs.with_slow is not None:
+        slow = [test["seconds"] for test in runs.with_slow.tests if test["slow"]]
         serial.extra = {
-            "not_slow_test_time_naive_s": _round(naive_fast),
-            "not_slow_test_time_optimized_s": _round(optimized_fast),
-            "not_slow_ratio": _round(naive_fast / optimized_fast) if optimized_fast else None,
-            "slow_test_time_naive_s": _round(statistics.median(s for _f, s in parts["naive"])),
-            "slow_test_time_optimized_s": _round(
-                statistics.median(s for _f, s in parts["optimized"])
-            ),
+            "everything_optimized_s": _round(runs.with_slow.wall_s),
+            "everything_tests": len(runs.with_slow.tests),
+            "slow_tests": len(slow),
+            "slow_tests_time_s": _round(sum(slow)),
         }
     return [per_test, serial, parallel]
 
 
 def slow_tests(runs: SuiteRuns) -> list[dict[str, Any]]:
-    """Tests whose median (optimized, serial) time is above 100 ms, or marked slow."""
+    """Tests above 100 ms (median of the optimized serial runs), and every test marked slow."""
     seconds: dict[str, list[float]] = {}
     marked: dict[str, bool] = {}
-    for run in runs.serial["optimized"]:
+    measured = [*runs.serial["optimized"], *([runs.with_slow] if runs.with_slow else [])]
+    for run in measured:
         for test in run.tests:
             seconds.setdefault(test["nodeid"], []).append(test["seconds"])
             marked[test["nodeid"]] = test["slow"]
@@ -582,18 +579,15 @@ def slow_tests(runs: SuiteRuns) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: -row["ms"])
 
 
-NOT_SLOW = ("-m", "not slow")
-
-
 def crossover(
-    bench: Bench, max_repeat: int, selection: list[str], budget_s: float = 45
+    bench: Bench, runs: SuiteRuns, max_repeat: int, selection: list[str], budget_s: float = 45
 ) -> dict[str, Any]:
-    """Shrink or grow the fast part of the suite until `-n 2` and serial swap places.
+    """Shrink or grow the suite until `-n 2` and serial swap places.
 
-    The tests marked slow are left out: they are few, long and parallelize well, so they
-    would hide the question, which is when the ordinary millisecond tests gain from workers.
-    Smaller sizes are an even sample of the tests (`--bench-limit`); larger ones repeat every
-    test (`--bench-repeat`).
+    The same selection as the suite figures (tests marked slow left out: they are few, long and
+    parallelize well, which would hide the question: when do the ordinary millisecond tests
+    gain from workers?). Smaller sizes are an even sample of the tests (`--bench-limit`); larger
+    ones repeat every test (`--bench-repeat`). The suite's own size comes from the suite runs.
     """
     points: list[dict[str, Any]] = []
 
@@ -616,7 +610,15 @@ def crossover(
         points.append(found)
         return found
 
-    full = point("all", [])
+    if runs.serial["optimized"] and runs.parallel:
+        full = {
+            "tests": len(runs.serial["optimized"][0].tests),
+            "serial_s": statistics.median(run.wall_s for run in runs.serial["optimized"]),
+            "parallel_s": statistics.median(run.wall_s for run in runs.parallel),
+        }
+        points.append(full)
+    else:
+        full = point("all", [])
     if full["parallel_s"] < full["serial_s"]:
         limit = full["tests"] // 2
         while limit >= 10:  # shrink until serial wins again
@@ -651,7 +653,7 @@ def describe_crossover(points: list[dict[str, Any]]) -> dict[str, Any]:
                 before["serial_s"] + share * (after["serial_s"] - before["serial_s"])
             )
             break
-    if len(points) >= 2:
+    if len({p["tests"] for p in points}) >= 2:
         fit_serial = _line([p["tests"] for p in points], [p["serial_s"] for p in points])
         fit_parallel = _line([p["tests"] for p in points], [p["parallel_s"] for p in points])
         result["fit"] = {

@@ -123,6 +123,11 @@ def markdown(result: dict[str, Any]) -> str:
     slow = result.get("slow_tests")
     if slow is not None:
         lines += ["", "### Tests over 100 ms (optimized, serial, median)", ""]
+        if not result["options"].get("with_slow"):
+            lines += [
+                "Tests marked slow were left out of the suite runs; `--with-slow` times them too.",
+                "",
+            ]
         if not slow:
             lines.append("None.")
         for row in slow:

@@ -77,6 +77,10 @@ class TimingRecorder:
         self.slow: dict[str, bool] = {}
         self.started = time.perf_counter()
         self.collected = 0
+        self.deselected = 0
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = len(session.items)
@@ -104,6 +108,7 @@ class TimingRecorder:
         payload: dict[str, Any] = {
             "session_s": time.perf_counter() - self.started,
             "collected": self.collected,
+            "deselected": self.deselected,
             "exitstatus": int(exitstatus),
             "tests": tests,
         }

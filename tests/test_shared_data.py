@@ -39,14 +39,16 @@ async def delete_the_video(client: httpx.AsyncClient, shared: SharedVideo) -> No
     assert (await client.get(f"/videos/{shared.video_id}")).status_code == 404
 
 
-async def mark_every_word_known(client: httpx.AsyncClient, shared: SharedVideo) -> None:
-    for entry in shared.vocabulary:
+async def flip_every_mark(client: httpx.AsyncClient, shared: SharedVideo) -> None:
+    for word, known in shared.marks.items():
         response = await client.put(
-            f"/vocabulary/{shared.language}/{entry['word']}", json={"known": True}
+            f"/vocabulary/{shared.language}/{word}", json={"known": not known}
         )
         assert response.status_code == 200, response.text
-    words = (await client.get(f"/videos/{shared.video_id}/vocabulary")).json()["words"]
-    assert all(word["known"] is True for word in words)
+    marks = await client.get("/vocabulary", params={"language": shared.language})
+    assert {m["word"]: m["known"] for m in marks.json()} == {
+        word: not known for word, known in shared.marks.items()
+    }
 
 
 Mutation = Callable[[httpx.AsyncClient, SharedVideo], Awaitable[None]]
@@ -59,7 +61,7 @@ class TestEveryTestSeesTheSharedVideoIntact(SharedVideoTests):
     if the per-test savepoint leaked.
     """
 
-    @pytest.mark.parametrize("mutation", [delete_the_video, mark_every_word_known])
+    @pytest.mark.parametrize("mutation", [delete_the_video, flip_every_mark])
     async def test_changes_made_through_the_api_are_undone(
         self, shared_client: httpx.AsyncClient, shared_video: SharedVideo, mutation: Mutation
     ):

@@ -362,3 +362,19 @@ class TestUserAdministration:
         assert await fresh_user(db_session, other_client.user.id) is None
         left = select(func.count()).where(Video.owner_id == other_client.user.id)
         assert await db_session.scalar(left) == 0
+
+    async def test_deleting_a_user_removes_their_media_folder(
+        self, client_factory, user_factory, other_client, settings
+    ):
+        admin = await client_factory((await user_factory(is_superuser=True)).user)
+        upload = {"file": ("clip.mp4", b"frames", "video/mp4")}
+        created = await other_client.post(
+            "/videos", data={"title": "Mine", "language": "fr"}, files=upload
+        )
+        assert created.status_code == 201
+        folder = settings.media_dir / str(other_client.user.id)
+        assert any(folder.iterdir())
+
+        assert (await admin.delete(f"/users/{other_client.user.id}")).status_code == 204
+
+        assert not folder.exists()
