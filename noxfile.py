@@ -16,6 +16,9 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["fast"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
+COVERAGE = ["--cov=backend", "--cov-branch", "--cov-report=term-missing:skip-covered",
+            "--cov-report=xml:build/coverage.xml", "--cov-fail-under=90"]  # fmt: skip
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -35,54 +38,30 @@ def fast(session: nox.Session) -> None:
     """Whole suite except `slow` tests, serial, no coverage: the edit-run loop."""
     install(session, "test")
     session.run("pytest", "-q", "-m", "not slow", *session.posargs)
+    session.log("Tests marked `slow` were left out (see 'deselected'); `nox -s ci` runs them.")
 
 
 @nox.session
 def parallel(session: nox.Session) -> None:
     """Whole suite across CPUs with pytest-xdist (up to 4 workers)."""
     install(session, "test")
-    args = session.posargs or ["-q"]
-    session.run("pytest", "-n", "auto", "--dist", "worksteal", "--maxprocesses=4", *args)
+    session.run("pytest", *XDIST, *(session.posargs or ["-q"]))
 
 
 @nox.session
 def debug(session: nox.Session) -> None:
     """Serial, verbose, no capture, long tracebacks with locals: for one failing test."""
     install(session, "test")
-    args = session.posargs or ["--lf"]
-    session.run(
-        "pytest",
-        "-vv",
-        "-s",
-        "--tb=long",
-        "--showlocals",
-        "-p",
-        "no:randomly",
-        "--timeout=0",
-        *args,
-    )
+    session.run("pytest", "-vv", "-s", "--tb=long", "--showlocals", "-p", "no:randomly",
+                "--timeout=0", *(session.posargs or ["--lf"]))  # fmt: skip
 
 
 @nox.session
 def ci(session: nox.Session) -> None:
     """Everything, in parallel, branch coverage (fail under 90%), coverage.xml and JUnit XML."""
     install(session, "coverage")
-    session.run(
-        "pytest",
-        "-n",
-        "auto",
-        "--dist",
-        "worksteal",
-        "--maxprocesses=4",
-        "--cov=backend",
-        "--cov-branch",
-        "--cov-report=term-missing:skip-covered",
-        "--cov-report=xml:build/coverage.xml",
-        "--cov-fail-under=90",
-        "--junitxml=build/junit.xml",
-        "--durations=10",
-        *session.posargs,
-    )
+    session.run("pytest", *XDIST, *COVERAGE, "--junitxml=build/junit.xml", "--durations=10",
+                *session.posargs)  # fmt: skip
 
 
 @nox.session
