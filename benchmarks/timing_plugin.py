@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 REPEAT_FIXTURE = "_bench_repeat_index"
+SLOW_PROPERTY = "bench_marked_slow"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +68,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for item in items if id(item) in chosen]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Carry the `slow` marker in the report: xdist sends reports, not items, to the controller.
+
+    (A report's keywords won't do: they hold parameter ids too, and `[slow]` is one.)
+    """
+    report = yield
+    report.user_properties.append((SLOW_PROPERTY, item.get_closest_marker("slow") is not None))
+    return report
+
+
 class TimingRecorder:
     """Sums the three phases of each test and writes them when the session ends."""
 
@@ -87,7 +99,7 @@ class TimingRecorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.durations[report.nodeid] += report.duration
-        self.slow[report.nodeid] = "slow" in report.keywords
+        self.slow[report.nodeid] = dict(report.user_properties).get(SLOW_PROPERTY, False)
         # The call decides the outcome, unless a setup or teardown did not pass.
         if report.outcome != "passed" or (
             report.when == "call" and report.nodeid not in self.outcomes
