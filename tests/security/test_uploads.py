@@ -171,7 +171,8 @@ async def test_a_path_like_file_name_stays_a_name(
     assert STORED_NAME.match(stored.name)
     assert stored.read_bytes() == b"payload"
     # Nothing named after the client's file anywhere it could have escaped to.
-    outside = {run_dir.parent, Path(tempfile.gettempdir()), Path("/tmp"), Path.cwd()}
-    escaped = [*run_dir.rglob(f"*{token}*")]
+    # (Only this worker's media tree is searched deeply: other workers delete folders in theirs.)
+    outside = {run_dir, run_dir.parent, Path(tempfile.gettempdir()), Path("/tmp"), Path.cwd()}
+    escaped = [*settings.media_dir.rglob(f"*{token}*")]
     escaped += [path for place in outside for path in place.glob(f"*{token}*")]
     assert escaped == []
