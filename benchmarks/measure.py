@@ -307,14 +307,9 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
 
 
 def shared_data(bench: Bench, rounds: int, samples: int = 100) -> Figure:
-    from tests.fixtures.database import rolled_back_connection
+    from tests.fixtures.database import rolled_back_connection, session_on
     from tests.fixtures.passwords import fast_password_hash
-    from tests.fixtures.shared_data import (
-        build_shared_video,
-        savepoint,
-        session_on,
-        shared_transaction,
-    )
+    from tests.fixtures.shared_data import build_shared_video, savepoint, shared_transaction
 
     figure = Figure(
         "shared_data_ms",

@@ -25,16 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "build" / "stress"
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """Our options, and whatever follows `--` for pytest (anything else unknown is an error)."""
     parser = argparse.ArgumentParser(
@@ -43,15 +33,17 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         "each with a new random test order.",
         epilog="Arguments after `--` go to every pytest run, e.g. `-- -m 'not slow'`.",
     )
-    parser.add_argument("--runs", type=positive_int, default=5, help="runs per mode (default 5)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=4, help="xdist workers in parallel mode (4)"
-    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per mode (default 5)")
+    parser.add_argument("--workers", type=int, default=4, help="xdist workers in parallel mode (4)")
     ours, pytest_args = list(argv), []
     if "--" in ours:
         split = ours.index("--")
         ours, pytest_args = ours[:split], ours[split + 1 :]
-    return parser.parse_args(ours), pytest_args
+    args = parser.parse_args(ours)
+    for name in ("runs", "workers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+    return args, pytest_args
 
 
 @dataclass

@@ -12,12 +12,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.models import Video, WordStatus
+from tests.fixtures.database import session_on
 from tests.fixtures.shared_data import (
     SHARED_TITLE,
     SharedVideo,
     SharedVideoTests,
     savepoint,
-    session_on,
     shared_transaction,
 )
 
