@@ -59,10 +59,13 @@ def start_blocking_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not started.exists():
-        if child.poll() is not None or time.monotonic() > deadline:
+        if child.poll() is None and time.monotonic() <= deadline:
+            time.sleep(0.05)
+            continue
+        if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
-            pytest.fail(f"the child run never reached its test:\n{child.communicate()[0]}")
-        time.sleep(0.05)
+        output = child.communicate()[0]  # also closes the pipe
+        pytest.fail(f"the child run never reached its test (exit {child.returncode}):\n{output}")
     return child, tmpdir
 
 
