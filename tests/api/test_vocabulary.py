@@ -235,6 +235,7 @@ async def play(client: httpx.AsyncClient, video_id: int, questions: int, right: 
         assert response.json()["correct"] is is_right
 
 
+@pytest.mark.slow  # about 150 ms: two users, a game each, a dozen requests
 async def test_progress_counts_marks_games_and_answers_of_this_user(
     auth_client, transcription, user_factory, db_session
 ):
