@@ -13,6 +13,11 @@ from backend.services.transcription import Transcript
 from tests.fixtures.services import SAMPLE_TRANSCRIPT, FakeTranscription
 
 
+def error_locations(response: httpx.Response) -> list[list[Any]]:
+    """Where each error of a 422 points (`["body", "title"]`, ...): the field must be named."""
+    return [error["loc"] for error in response.json()["detail"]]
+
+
 async def uploaded_video(client: httpx.AsyncClient, language: str = "es") -> dict[str, Any]:
     """A video of `client`'s user with a media file, not transcribed yet."""
     response = await client.post(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import User, Video
 from backend.users import MIN_PASSWORD_LENGTH
+from tests.api.helpers import error_locations
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -104,7 +105,7 @@ class TestRegister:
         response = await register(client, email, "long-enough-pw")
 
         assert response.status_code == 422
-        assert ["body", "email"] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", "email"] in error_locations(response)
 
     @pytest.mark.parametrize("missing", ["email", "password"])
     async def test_missing_field_is_422_naming_it(self, client, missing):
@@ -114,7 +115,7 @@ class TestRegister:
         response = await client.post("/auth/register", json=payload)
 
         assert response.status_code == 422
-        assert ["body", missing] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", missing] in error_locations(response)
 
 
 class TestLogin:
@@ -182,7 +183,7 @@ class TestLogin:
         response = await client.post("/auth/jwt/login", data=form)
 
         assert response.status_code == 422
-        assert ["body", missing] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", missing] in error_locations(response)
 
     async def test_logout_answers_204_and_needs_a_token(self, client, auth_client):
         assert (await auth_client.post("/auth/jwt/logout")).status_code == 204
@@ -297,7 +298,7 @@ class TestMe:
         response = await auth_client.patch("/users/me", json={"email": "nope"})
 
         assert response.status_code == 422
-        assert ["body", "email"] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", "email"] in error_locations(response)
 
     async def test_a_user_cannot_grant_itself_privileges(self, auth_client, db_session):
         response = await auth_client.patch(

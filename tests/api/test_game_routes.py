@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.api.games import MAX_QUESTIONS
 from backend.models import CachedTranslation, Game
 from backend.services.quiz import DISTRACTORS
-from tests.api.helpers import finished_game_of, transcribed_video, uploaded_video
+from tests.api.helpers import (
+    error_locations,
+    finished_game_of,
+    transcribed_video,
+    uploaded_video,
+)
 
 # gato x3 and perro x2 lead; the four words said once follow alphabetically ("y" is too short).
 TRANSCRIPT = "Gato gato gato. Perro perro. Casa, mesa, silla y libro."
@@ -22,10 +27,6 @@ WORDS = ["gato", "perro", "casa", "libro", "mesa", "silla"]
 def solution(word: str, target: str = "en") -> str:
     """What the fake translator answers for `word`, hence the right option."""
     return f"{word}@{target}"
-
-
-def locations(response: httpx.Response) -> list[list[Any]]:
-    return [error["loc"] for error in response.json()["detail"]]
 
 
 @pytest.fixture
@@ -173,7 +174,7 @@ async def test_more_questions_than_words_is_invalid(auth_client, video, db_sessi
     response = await auth_client.post("/games", json={"video_id": video["id"], "questions": 7})
 
     assert response.status_code == 422
-    assert locations(response) == [["body", "questions"]]
+    assert error_locations(response) == [["body", "questions"]]
     assert "only 6 vocabulary words" in response.json()["detail"][0]["msg"]
     assert await count(db_session, Game) == 0
 
@@ -184,7 +185,7 @@ async def test_a_target_language_equal_to_the_videos_is_invalid(auth_client, vid
     )
 
     assert response.status_code == 422
-    assert locations(response) == [["body", "target_language"]]
+    assert error_locations(response) == [["body", "target_language"]]
     assert translation.calls == []
 
 
@@ -204,7 +205,7 @@ async def test_a_quiz_needs_two_different_translations(
     response = await auth_client.post("/games", json={"video_id": video["id"], "questions": 1})
 
     assert response.status_code == 422
-    assert locations(response) == [["body", "video_id"]]
+    assert error_locations(response) == [["body", "video_id"]]
     assert await count(db_session, Game) == 0
 
 
@@ -238,14 +239,14 @@ async def test_invalid_game_requests_are_rejected(auth_client, video, fields, lo
     response = await auth_client.post("/games", json={"video_id": video["id"], **fields})
 
     assert response.status_code == 422
-    assert locations(response) == [location]
+    assert error_locations(response) == [location]
 
 
 async def test_a_game_request_without_a_video_is_invalid(auth_client):
     response = await auth_client.post("/games", json={"questions": 2})
 
     assert response.status_code == 422
-    assert locations(response) == [["body", "video_id"]]
+    assert error_locations(response) == [["body", "video_id"]]
 
 
 # --- GET /games/{id} --------------------------------------------------------------------------
@@ -291,7 +292,7 @@ async def test_an_impossible_game_id_is_invalid(auth_client, game_id):
 
     for response in (read, answered):
         assert response.status_code == 422
-        assert locations(response) == [["path", "game_id"]]
+        assert error_locations(response) == [["path", "game_id"]]
 
 
 # --- POST /games/{id}/answers -----------------------------------------------------------------
@@ -374,7 +375,7 @@ async def test_invalid_answers_are_rejected(auth_client, video, body, location):
     response = await auth_client.post(f"/games/{game['id']}/answers", json=body)
 
     assert response.status_code == 422
-    assert locations(response) == [location]
+    assert error_locations(response) == [location]
     stored = (await auth_client.get(f"/games/{game['id']}")).json()
     assert [q["answer"] for q in stored["questions"]] == [None, None]
 
@@ -428,4 +429,4 @@ async def test_the_history_rejects_invalid_pages(auth_client, query, location):
     response = await auth_client.get("/games", params=query)
 
     assert response.status_code == 422
-    assert locations(response) == [location]
+    assert error_locations(response) == [location]

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import CachedTranslation
+from tests.api.helpers import error_locations
 
 
 async def cached_rows(session: AsyncSession, text: str) -> list[tuple[str, str, str]]:
@@ -121,5 +122,5 @@ async def test_invalid_queries_are_rejected_before_the_service(
     response = await auth_client.get("/translations", params=query)
 
     assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["detail"]] == [location]
+    assert error_locations(response) == [location]
     assert translation.calls == []

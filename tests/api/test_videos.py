@@ -16,6 +16,7 @@ from backend.config import Settings
 from backend.models import User, Video
 from backend.services.errors import ServiceUnavailable
 from backend.services.transcription import Transcript
+from tests.api.helpers import error_locations
 
 CLIP = b"\x00\x00\x00\x18ftypmp42 pretend video bytes" * 8
 MISSING_ID = 2**31 - 1
@@ -51,10 +52,6 @@ def user_folder(settings: Settings, user: User) -> Path:
 
 def files_in(folder: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
-
-
-def error_locations(response: httpx.Response) -> list[list[str | int]]:
-    return [error["loc"] for error in response.json()["detail"]]
 
 
 class TestCreate:

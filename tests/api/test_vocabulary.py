@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
-from tests.api.helpers import finished_game_of, transcribed_video, uploaded_video
+from tests.api.helpers import (
+    error_locations,
+    finished_game_of,
+    transcribed_video,
+    uploaded_video,
+)
 
 # "el"/"la"/"y" are too short, "del"/"más" are stop-words and "2024" is no word, which leaves
 # gato x3, pescado x2 (case folded) and three words once each, listed alphabetically.
@@ -18,10 +21,6 @@ EXPECTED_COUNTS = [("gato", 3), ("pescado", 2), ("canción", 1), ("come", 1), ("
 async def mark(client: httpx.AsyncClient, word: str, known: bool, language: str = "es") -> None:
     response = await client.put(f"/vocabulary/{language}/{word}", json={"known": known})
     assert response.status_code == 200, response.text
-
-
-def locations(response: httpx.Response) -> list[list[Any]]:
-    return [error["loc"] for error in response.json()["detail"]]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +109,7 @@ async def test_video_vocabulary_with_an_impossible_id_is_invalid(auth_client, vi
     """Ids beyond SQLite's integers used to crash the driver (a 500)."""
     response = await auth_client.get(f"/videos/{video_id}/vocabulary")
     assert response.status_code == 422
-    assert locations(response) == [["path", "video_id"]]
+    assert error_locations(response) == [["path", "video_id"]]
 
 
 # --- PUT /vocabulary/{language}/{word} --------------------------------------------------------
@@ -141,7 +140,7 @@ async def test_marking_something_that_is_no_vocabulary_word_is_invalid(auth_clie
     response = await auth_client.put(f"/vocabulary/es/{word}", json={"known": True})
 
     assert response.status_code == 422
-    assert locations(response) == [["path", "word"]]
+    assert error_locations(response) == [["path", "word"]]
     assert (await auth_client.get("/vocabulary")).json() == []
 
 
@@ -150,7 +149,7 @@ async def test_marking_a_word_of_an_invalid_language_is_invalid(auth_client, lan
     response = await auth_client.put(f"/vocabulary/{language}/gato", json={"known": True})
 
     assert response.status_code == 422
-    assert locations(response) == [["path", "language"]]
+    assert error_locations(response) == [["path", "language"]]
 
 
 @pytest.mark.parametrize(
@@ -161,7 +160,7 @@ async def test_marking_a_word_without_a_known_flag_is_invalid(auth_client, body,
     response = await auth_client.put("/vocabulary/es/gato", json=body)
 
     assert response.status_code == 422
-    assert locations(response) == [location]
+    assert error_locations(response) == [location]
 
 
 # --- GET /vocabulary --------------------------------------------------------------------------
@@ -199,7 +198,7 @@ async def test_word_list_with_invalid_filters_is_invalid(auth_client, query, loc
     response = await auth_client.get("/vocabulary", params=query)
 
     assert response.status_code == 422
-    assert locations(response) == [location]
+    assert error_locations(response) == [location]
 
 
 # --- GET /progress ----------------------------------------------------------------------------

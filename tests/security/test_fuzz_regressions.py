@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import User
-from tests.api.helpers import transcribed_video
+from tests.api.helpers import error_locations, transcribed_video
 from tests.fixtures.clients import ClientFactory, UserClient, UserFactory
 from tests.fixtures.services import FakeTranscription
 
@@ -51,7 +51,7 @@ class TestUserUpdateRefusesNullAndLaxTypes:
         response = await auth_client.patch("/users/me", json={field: None})
 
         assert response.status_code == 422
-        assert ["body", field] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", field] in error_locations(response)
         after = await fresh_user(db_session, auth_client.user)
         assert (after.email, after.hashed_password, after.is_active) == (
             before.email,
@@ -98,7 +98,7 @@ class TestUserUpdateRefusesNullAndLaxTypes:
         response = await auth_client.request(method, path, json=body)
 
         assert response.status_code == 422
-        assert ["body", field] in [error["loc"] for error in response.json()["detail"]]
+        assert ["body", field] in error_locations(response)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ async def test_our_bodies_are_strict(
     response = await auth_client.request(method, path, json=body)
 
     assert response.status_code == 422
-    assert ["body", field] in [error["loc"] for error in response.json()["detail"]]
+    assert ["body", field] in error_locations(response)
 
 
 class TestDocumentedErrors:
