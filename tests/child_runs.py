@@ -1,6 +1,6 @@
 """Runs of the suite's own pytest in a child process, to watch what a whole run does.
 
-A child runs with this checkout's pytest.ini and fixture package (`-p tests.conftest`) on test
+A child runs with this checkout's pytest.ini and fixture package (`-p tests.fixtures`) on test
 files a test writes into its tmp_path, with TMPDIR pointed into that tmp_path too, so the run
 directory it makes (and whatever it leaves) is seen apart from every other run's.
 """
@@ -37,7 +37,7 @@ def child_env(tmpdir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child run: its own TMPDIR, none of this run's markers."""
     tmpdir.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items() if key not in INHERITED}
-    # `-p tests.conftest` is imported before pytest.ini's `pythonpath` applies.
+    # `-p tests.fixtures` is imported before pytest.ini's `pythonpath` applies.
     env.update(TMPDIR=str(tmpdir), PYTHONPATH=str(ROOT), **extra)
     return env
 
@@ -53,7 +53,7 @@ def pytest_command(*args: str | Path) -> list[str]:
         "--rootdir",
         str(ROOT),
         "-p",
-        "tests.conftest",
+        "tests.fixtures",
         "-p",
         "no:cacheprovider",  # the generated failures must not land in the checkout's --lf
         *map(str, args),

@@ -1,13 +1,3 @@
-"""Loads the fixture package; nothing else belongs here (see tests/fixtures/)."""
+"""Loads the fixture package (tests/fixtures/); nothing else belongs here."""
 
-pytest_plugins = [
-    "tests.fixtures.run_dir",
-    "tests.fixtures.aio",
-    "tests.fixtures.database",
-    "tests.fixtures.passwords",
-    "tests.fixtures.services",
-    "tests.fixtures.network",
-    "tests.fixtures.app",
-    "tests.fixtures.clients",
-    "tests.fixtures.shared_data",
-]
+pytest_plugins = ["tests.fixtures"]

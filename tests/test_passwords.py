@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.config import Environment, Settings
 from backend.main import ConfigurationError, create_app
 from backend.models import User
-from tests.fixtures.passwords import FAST_PREFIX, FastHasher, fast_password_hash
+from testkit.passwords import FAST_PREFIX, FastHasher, fast_password_hash
 
 
 def test_fast_hash_is_deterministic_and_verifies():
@@ -31,7 +31,7 @@ def test_fast_hash_is_deterministic_and_verifies():
 @pytest.mark.slow
 def test_fast_hash_is_the_same_in_another_process():
     """Unlike `hash()`, the digest does not change per process (xdist workers, reruns)."""
-    code = "from tests.fixtures.passwords import FastHasher; print(FastHasher().hash('pw'))"
+    code = "from testkit.passwords import FastHasher; print(FastHasher().hash('pw'))"
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )

@@ -12,14 +12,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.models import Video, WordStatus
-from tests.fixtures.database import session_on
-from tests.fixtures.shared_data import (
-    SHARED_TITLE,
-    SharedVideo,
-    SharedVideoTests,
-    savepoint,
-    shared_transaction,
-)
+from testkit.database import savepoint, session_on
+from testkit.shared_data import SHARED_TITLE, SharedVideo, shared_transaction
+from tests.fixtures.shared_data import SharedVideoTests
 
 
 async def expect_intact(client: httpx.AsyncClient, shared: SharedVideo) -> None:

@@ -21,7 +21,7 @@ from backend.config import Environment, Settings  # noqa: E402
 from backend.main import create_app  # noqa: E402
 
 if TYPE_CHECKING:
-    from fuzz.conftest import Fuzzer
+    from tests.fuzz.conftest import Fuzzer
 
 BASE_URL = "http://test"
 

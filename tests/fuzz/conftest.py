@@ -1,7 +1,7 @@
 """Fuzzing runs on the suite's own fixture package: fast hasher, fakes, per-test rollback.
 
-It lives outside `tests/` (pytest.ini's `testpaths`), so neither the everyday runs nor
-`nox -s stress` pay for it; `nox -s fuzz` runs `pytest fuzz/` with schemathesis installed.
+pytest.ini's `norecursedirs` keeps it out of the everyday runs (and `nox -s stress`); only
+`nox -s fuzz`, which names `tests/fuzz` and installs schemathesis, collects it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ import pytest_asyncio
 
 if TYPE_CHECKING:
     from tests.fixtures.clients import UserClient
-
-# The suite's conftest, as a plugin: it loads the whole fixture package, in its order.
-pytest_plugins = ["tests.conftest"]
 
 # "anonymous"/"authenticated" -> cases sent, and the operations they covered.
 CASES: Counter[str] = Counter()
