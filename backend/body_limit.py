@@ -11,8 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MULTIPART_ALLOWANCE = 64 * 1024
 
 
-def too_large_detail(max_upload_bytes: int) -> str:
-    return f"the upload exceeds the limit of {max_upload_bytes} bytes"
+def too_large(max_upload_bytes: int) -> HTTPException:
+    """The one 413, whether this middleware or the copy to disk notices the excess first."""
+    return HTTPException(413, detail=f"the upload exceeds the limit of {max_upload_bytes} bytes")
 
 
 class BodyLimit:
@@ -34,9 +35,8 @@ class BodyLimit:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.cap:
-            response = JSONResponse(
-                {"detail": too_large_detail(self.max_upload_bytes)}, status_code=413
-            )
+            error = too_large(self.max_upload_bytes)
+            response = JSONResponse({"detail": error.detail}, status_code=error.status_code)
             await response(scope, receive, send)
             return
         received = 0
@@ -48,7 +48,7 @@ class BodyLimit:
                 received += len(message.get("body", b""))
                 if received > self.cap:
                     # FastAPI re-raises an HTTPException met while reading the body.
-                    raise HTTPException(413, detail=too_large_detail(self.max_upload_bytes))
+                    raise too_large(self.max_upload_bytes)
             return message
 
         await self.app(scope, counted_receive, send)

@@ -6,7 +6,7 @@ for every route at once, whatever the route captured at import time.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import httpx
 from fastapi import Depends, Request
@@ -17,16 +17,17 @@ from backend.services.transcription import TranscriptionService
 from backend.services.translation import HttpTranslationService, TranslationService
 
 
+# `app.state` is untyped; these casts name what `create_app()` put there.
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return cast(Settings, request.app.state.settings)
 
 
 def get_password_helper(request: Request) -> PasswordHelper:
-    return request.app.state.password_helper
+    return cast(PasswordHelper, request.app.state.password_helper)
 
 
 def get_transcription_service(request: Request) -> TranscriptionService:
-    return request.app.state.transcription_service
+    return cast(TranscriptionService, request.app.state.transcription_service)
 
 
 def get_translation_service(request: Request) -> TranslationService:

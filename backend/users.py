@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -17,12 +16,14 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
+from backend.api.common import STRICT
 from backend.config import Settings
 from backend.db import SessionDep
 from backend.dependencies import PasswordHelperDep, SettingsDep
 from backend.models import User
+from backend.services import media
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -37,8 +38,7 @@ class UserRead(user_schemas.BaseUser[uuid.UUID]):
 
 
 class UserCreate(user_schemas.BaseUserCreate):
-    # Strict: `"is_active": 0` is not a boolean; lax mode would quietly read it as False.
-    model_config = ConfigDict(strict=True)
+    model_config = STRICT
 
 
 def _may_be_left_out() -> Any:
@@ -49,7 +49,7 @@ def _may_be_left_out() -> Any:
 class UserUpdate(user_schemas.BaseUserUpdate):
     # Each field may be left out (unchanged) but not null: FastAPI-Users would write the null
     # into a NOT NULL column, a 500.
-    model_config = ConfigDict(strict=True)
+    model_config = STRICT
     password: str = _may_be_left_out()
     email: EmailStr = _may_be_left_out()
     is_active: bool = _may_be_left_out()
@@ -71,23 +71,30 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
 
     async def on_after_delete(self, user: User, request: Request | None = None) -> None:
         # The database cascades to the user's videos; their files go the same way.
-        shutil.rmtree(self.media_dir / str(user.id), ignore_errors=True)
+        media.remove_user_folder(self.media_dir, user.id)
 
-    async def validate_password(self, password: str, user: UserCreate | User) -> None:
+    # The library types `user` with a free TypeVar bound to BaseUserCreate; only the bound
+    # itself is a valid override of that.
+    async def validate_password(
+        self, password: str, user: user_schemas.BaseUserCreate | User
+    ) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidPasswordException(
                 reason=f"Password must be at least {MIN_PASSWORD_LENGTH} characters long"
             )
 
 
-async def get_user_db(session: SessionDep) -> AsyncIterator[SQLAlchemyUserDatabase]:
+async def get_user_db(
+    session: SessionDep,
+) -> AsyncIterator[SQLAlchemyUserDatabase[User, uuid.UUID]]:
     yield SQLAlchemyUserDatabase(session, User)
 
 
+UserDatabaseDep = Annotated[SQLAlchemyUserDatabase[User, uuid.UUID], Depends(get_user_db)]
+
+
 async def get_user_manager(
-    password_helper: PasswordHelperDep,
-    settings: SettingsDep,
-    user_db: SQLAlchemyUserDatabase = Depends(get_user_db),
+    password_helper: PasswordHelperDep, settings: SettingsDep, user_db: UserDatabaseDep
 ) -> AsyncIterator[UserManager]:
     yield UserManager(user_db, password_helper, settings)
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
 
 from backend.api.common import (
     MAX_ID,
@@ -17,17 +15,18 @@ from backend.api.common import (
     Limit,
     Offset,
     Page,
-    PathId,
+    StrictModel,
     conflict,
     errors,
     invalid,
-    not_found,
+    paginate,
+    require_transcript,
 )
-from backend.api.videos import get_owned_video, require_transcript
-from backend.api.vocabulary import statuses
+from backend.api.dependencies import OwnedGame, get_owned_video
 from backend.db import SessionDep
 from backend.dependencies import TranslationDep
 from backend.models import Game, Question
+from backend.queries import word_statuses
 from backend.services.quiz import DISTRACTORS, NotEnoughWords, build_quiz, pick_words
 from backend.services.translation import translate_words
 from backend.services.vocabulary import word_counts
@@ -38,10 +37,7 @@ router = APIRouter(prefix="/games", tags=["games"], responses=errors(401))
 MAX_QUESTIONS = 20
 
 
-class GameCreate(BaseModel):
-    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
-    model_config = ConfigDict(strict=True)
-
+class GameCreate(StrictModel):
     video_id: int = Field(ge=MIN_ID, le=MAX_ID)
     questions: int = Field(5, ge=1, le=MAX_QUESTIONS)
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
@@ -77,10 +73,7 @@ class GameSummary(BaseModel):
     total: int
 
 
-class AnswerIn(BaseModel):
-    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
-    model_config = ConfigDict(strict=True)
-
+class AnswerIn(StrictModel):
     position: int = Field(ge=0, lt=MAX_QUESTIONS)
     answer: str = Field(min_length=1, max_length=256)
 
@@ -116,14 +109,15 @@ def to_read(game: Game) -> GameRead:
     )
 
 
-async def get_owned_game(game_id: PathId, user: CurrentUser, session: SessionDep) -> Game:
-    game = await session.get(Game, game_id)
-    if game is None or game.owner_id != user.id:
-        not_found("game")
-    return game
-
-
-OwnedGame = Annotated[Game, Depends(get_owned_game)]
+def to_summary(game: Game) -> GameSummary:
+    return GameSummary(
+        id=game.id,
+        video_id=game.video_id,
+        created_at=game.created_at,
+        finished=game.finished,
+        score=game.score,
+        total=len(game.questions),
+    )
 
 
 @router.post(
@@ -149,9 +143,8 @@ async def create_game(
             f"the video has only {len(words)} vocabulary words; ask for at most that many",
             body.questions,
         )
-    known = {
-        w for w, is_known in (await statuses(session, user.id, video.language)).items() if is_known
-    }
+    marks = await word_statuses(session, user.id, video.language)
+    known = {word for word, is_known in marks.items() if is_known}
     picked = pick_words(words, known, body.questions)
     # A few more words than asked, so even a one-question quiz has distractors.
     extra = [w for w in words if w not in picked][:DISTRACTORS]
@@ -179,23 +172,7 @@ async def create_game(
 async def list_games(
     user: CurrentUser, session: SessionDep, limit: Limit = 20, offset: Offset = 0
 ) -> Page[GameSummary]:
-    mine = Game.owner_id == user.id
-    total = await session.scalar(select(func.count()).select_from(Game).where(mine))
-    games = await session.scalars(
-        select(Game).where(mine).order_by(Game.id.desc()).limit(limit).offset(offset)
-    )
-    items = [
-        GameSummary(
-            id=g.id,
-            video_id=g.video_id,
-            created_at=g.created_at,
-            finished=g.finished,
-            score=g.score,
-            total=len(g.questions),
-        )
-        for g in games
-    ]
-    return Page(items=items, total=total or 0, limit=limit, offset=offset)
+    return await paginate(session, Game, user.id, limit, offset, to_summary)
 
 
 @router.get("/{game_id}", responses=errors(404))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import Integer, func, select
 
-from backend.api.common import Language, errors, invalid
-from backend.api.videos import OwnedVideo, require_transcript
+from backend.api.common import Language, StrictModel, errors, invalid, require_transcript
+from backend.api.dependencies import OwnedVideo
 from backend.db import SessionDep
 from backend.models import Game, Question, WordStatus
+from backend.queries import word_statuses
 from backend.services.vocabulary import is_word, word_counts
 from backend.users import CurrentUser
 
@@ -30,10 +31,7 @@ class VideoVocabulary(BaseModel):
     words: list[WordRead]
 
 
-class WordStatusIn(BaseModel):
-    # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
-    model_config = ConfigDict(strict=True)
-
+class WordStatusIn(StrictModel):
     known: bool
 
 
@@ -53,20 +51,11 @@ class Progress(BaseModel):
     accuracy: float | None
 
 
-async def statuses(session: SessionDep, user_id: object, language: str) -> dict[str, bool]:
-    rows = await session.execute(
-        select(WordStatus.word, WordStatus.known).where(
-            WordStatus.user_id == user_id, WordStatus.language == language
-        )
-    )
-    return {word: known for word, known in rows.tuples()}
-
-
 @router.get("/videos/{video_id}/vocabulary", responses=errors(404, 409))
 async def video_vocabulary(
     video: OwnedVideo, user: CurrentUser, session: SessionDep
 ) -> VideoVocabulary:
-    marks = await statuses(session, user.id, video.language)
+    marks = await word_statuses(session, user.id, video.language)
     words = [
         WordRead(word=word, count=count, known=marks.get(word))
         for word, count in word_counts(require_transcript(video))
