@@ -44,7 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def _bench_repeat_index(request: pytest.FixtureRequest) -> int:
     """Which repetition of the test this is (`--bench-repeat`)."""
-    return request.param
+    index: int = request.param
+    return index
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -99,7 +100,7 @@ class TimingRecorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.durations[report.nodeid] += report.duration
-        self.slow[report.nodeid] = dict(report.user_properties).get(SLOW_PROPERTY, False)
+        self.slow[report.nodeid] = bool(dict(report.user_properties).get(SLOW_PROPERTY, False))
         # The call decides the outcome, unless a setup or teardown did not pass.
         if report.outcome != "passed" or (
             report.when == "call" and report.nodeid not in self.outcomes

@@ -1,8 +1,8 @@
 """The bench's reference API test: register, log in, call a route with the token.
 
-`nox -s bench` times this one test (`single_test_s`, `api_test_ms`) rather than one from
-tests/api/, so its figures stay comparable when the API tests change. It is an ordinary test
-too: the round trip a new user makes must work.
+`nox -s bench` times this one test (`single_test_s`, `api_test_ms`; benchmarks.processes names
+it) rather than one of test_auth.py, so its figures stay comparable when the other API tests
+change. It is an ordinary test too: the round trip a new user makes must work.
 """
 
 from __future__ import annotations

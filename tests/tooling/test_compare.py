@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from benchmarks import compare
-from benchmarks.__main__ import main
-from benchmarks.measure import describe_crossover, slowest_imports
+from benchmarks.cli import main
+from benchmarks.crossover import describe_crossover
+from benchmarks.processes import slowest_imports
 
 
 def result(**ratios: float | None) -> dict[str, Any]:

@@ -1,0 +1,173 @@
+"""The command line of `python -m benchmarks` (`nox -s bench --`): options, then measure or compare.
+
+    python -m benchmarks                          # the whole table (a few minutes)
+    python -m benchmarks --rounds 5               # more rounds for every figure
+    python -m benchmarks --only db_isolation_ms,password_hash_us
+    python -m benchmarks --compare benchmarks/baseline.json [--factor 1.5]
+    python -m benchmarks --current build/bench/latest.json --compare benchmarks/baseline.json
+
+Writes build/bench/latest.json and build/bench/latest.md and prints the table. With
+`--compare`, exits 1 naming every figure whose ratio worsened by more than the factor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from benchmarks import compare, report
+from benchmarks.figures import KEYS, Plan
+from benchmarks.runner import run
+
+Number = TypeVar("Number", int, float)
+
+
+def _at_least_one(text: str, convert: Callable[[str], Number], kind: str, why: str = "") -> Number:
+    """`text` as a number >= 1, or the error argparse shows beside the option's name."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1{why}, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    return _at_least_one(text, int, "a whole number")
+
+
+def factor(text: str) -> float:
+    return _at_least_one(text, float, "a number such as 1.5", " (1.5 allows a ratio 1.5x worse)")
+
+
+def figure_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in KEYS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown figure(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(KEYS)}"
+        )
+    return names
+
+
+def existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nox -s bench --",
+        description="Measure the suite's speed the naive and the optimized way, side by side.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="figures: " + ", ".join(KEYS),
+    )
+    p.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=3,
+        metavar="N",
+        help="rounds per figure, naive and optimized interleaved (default 3)",
+    )
+    p.add_argument(
+        "--suite-rounds",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="rounds of the optimized whole suite, serial and -n 2 (default 2)",
+    )
+    p.add_argument(
+        "--naive-rounds",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="rounds of the slowest naive runs: the whole suite and the auth module (default 1)",
+    )
+    p.add_argument(
+        "--crossover-max",
+        type=int,
+        default=8,
+        metavar="K",
+        help="grow the fast part of the suite up to K times its size looking for the parallel "
+        "crossover (default 8; 0 skips the crossover)",
+    )
+    p.add_argument("--only", type=figure_list, metavar="A,B", help="measure only these figures")
+    p.add_argument(
+        "--compare",
+        type=existing_file,
+        metavar="FILE",
+        help="compare ratios with a saved result; exit 1 if one worsened by more than --factor",
+    )
+    p.add_argument(
+        "--factor",
+        type=factor,
+        default=compare.DEFAULT_FACTOR,
+        help=f"allowed worsening of a ratio for --compare (default {compare.DEFAULT_FACTOR})",
+    )
+    p.add_argument(
+        "--current",
+        type=existing_file,
+        metavar="FILE",
+        help="do not measure: compare this saved result (needs --compare)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=Path("build/bench"),
+        metavar="DIR",
+        help="where latest.json, latest.md and the logs go (default build/bench)",
+    )
+    p.add_argument(
+        "--with-slow",
+        action="store_true",
+        help="also run everything once, slow tests included: their times and the list of "
+        "tests over 100 ms (adds about a minute or two)",
+    )
+    p.add_argument(
+        "--suite",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="what 'the whole suite' is (default: pytest's testpaths)",
+    )
+    return p
+
+
+def plan_of(options: argparse.Namespace) -> Plan:
+    """The options that decide what is measured (all but where the result goes and --compare)."""
+    return Plan(**{each.name: getattr(options, each.name) for each in dataclasses.fields(Plan)})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    options = p.parse_args(argv)
+    if options.current and not options.compare:
+        p.error("--current needs --compare FILE (what to compare it with)")
+    if options.current:
+        result = compare.load(options.current)
+    else:
+        result = run(plan_of(options), options.output)
+        options.output.mkdir(parents=True, exist_ok=True)
+        (options.output / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+        table = report.markdown(result)
+        (options.output / "latest.md").write_text(table)
+        print(table)
+        print(f"Wrote {options.output / 'latest.json'} and {options.output / 'latest.md'}.")
+    if not options.compare:
+        return 0
+    outcome = compare.compare(result, compare.load(options.compare), options.factor)
+    print(compare.render(outcome, str(options.compare)))
+    if not outcome.ok:
+        names = ", ".join(each.figure for each in outcome.regressions)
+        print(f"bench: ratio regression in {names}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,143 @@
+"""The figures that need a fresh pytest process, because what they time includes its start-up.
+
+One API test, one test module and the collection of the suite, each run the naive and the
+optimized way; the start-up parts (interpreter, app import, collection) explain where the
+time of a single test goes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from benchmarks.core import PYTEST, Bench, Figure, median_or_none, rounded
+
+# A test of its own rather than one of tests/api/test_auth.py, so that its figures stay
+# comparable when the other API tests change.
+REFERENCE_TEST = "tests/api/test_roundtrip.py::test_register_login_and_read_me"
+AUTH_MODULE = "tests/api/test_auth.py"
+IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def single_test(bench: Bench, rounds: int) -> Figure:
+    figure = Figure(
+        "single_test_s",
+        "s",
+        f"wall of a fresh process running one API test (`pytest {REFERENCE_TEST}`)",
+        "optimized <= 1.2 s",
+    )
+    test_time: list[float] = []
+    for way in bench.rounds(figure.key, rounds):
+        run = bench.pytest(
+            f"single-{way}", ["-q", "-p", "no:randomly", REFERENCE_TEST], naive=way == "naive"
+        )
+        figure.add(way, run.wall_s)
+        if way == "optimized":
+            test_time.extend(run.per_test_s())
+    # Once: the start-up parts only explain the figure.
+    bench.progress(f"{figure.key}: start-up parts")
+    interpreter, _output = bench.python("interpreter", "pass")
+    _wall, imported = bench.python(
+        "app import",
+        "import time; t = time.perf_counter(); import backend.main; print(time.perf_counter() - t)",
+    )
+    startup = bench.pytest(
+        "collect-one", ["-q", "--collect-only", "-p", "no:randomly", REFERENCE_TEST]
+    )
+    figure.extra = {
+        "python_start_s": rounded(interpreter),
+        "app_import_s": rounded(float(imported or "nan")),
+        "pytest_startup_and_collect_s": rounded(startup.wall_s),
+        "test_itself_s": rounded(median_or_none(test_time)),
+    }
+    figure.met = figure.at_most(1.2)
+    return figure
+
+
+def api_test(bench: Bench, rounds: int) -> Figure:
+    repeats = {"optimized": 40, "naive": 6}
+    figure = Figure(
+        "api_test_ms",
+        "ms",
+        "median in-process setup + call + teardown of the register-login-request test "
+        f"(repeated {repeats['optimized']}x, naive {repeats['naive']}x, per round)",
+        "optimized <= 10 ms",
+    )
+    for way in bench.rounds(figure.key, rounds):
+        run = bench.pytest(
+            f"api-{way}",
+            ["-q", "-p", "no:randomly", f"--bench-repeat={repeats[way]}", REFERENCE_TEST],
+            naive=way == "naive",
+        )
+        figure.add(way, run.median_test_ms())
+    figure.met = figure.at_most(10)
+    return figure
+
+
+def auth_module(bench: Bench, rounds: int, naive_rounds: int) -> Figure | None:
+    if not Path(AUTH_MODULE).exists():
+        bench.warnings.append(f"auth_module_s: {AUTH_MODULE} does not exist; figure skipped")
+        return None
+    figure = Figure(
+        "auth_module_s",
+        "s",
+        f"test time (setup + call + teardown, summed) of {AUTH_MODULE}; process wall in extra",
+        "optimized <= 0.5 s of test time",
+    )
+    walls: dict[str, list[float]] = {"naive": [], "optimized": []}
+    tests = 0
+    for way in bench.rounds(figure.key, rounds, naive_rounds=min(naive_rounds, rounds)):
+        run = bench.pytest(f"auth-{way}", ["-q", AUTH_MODULE], naive=way == "naive")
+        figure.add(way, sum(run.per_test_s()))
+        walls[way].append(run.wall_s)
+        tests = len(run.tests)
+    figure.extra = {
+        "tests": tests,
+        "wall_naive_s": rounded(statistics.median(walls["naive"])),
+        "wall_optimized_s": rounded(statistics.median(walls["optimized"])),
+    }
+    figure.met = figure.at_most(0.5)
+    return figure
+
+
+def collection(bench: Bench, rounds: int, selection: list[str]) -> Figure:
+    figure = Figure(
+        "collection_s",
+        "s",
+        "wall of `pytest --collect-only -q` (the naive switches change no import)",
+        "shown, with the three slowest imports",
+    )
+    for way in bench.rounds(figure.key, rounds):
+        run = bench.pytest(
+            f"collect-{way}",
+            ["-q", "--collect-only", *selection],
+            naive=way == "naive",
+            timed=False,
+        )
+        figure.add(way, run.wall_s)
+    bench.progress(f"{figure.key}: one more run under -X importtime")
+    result = subprocess.run(
+        # -s: pytest's fd capture would swallow the import-time lines written to stderr.
+        [*PYTEST, "-q", "-s", "--collect-only", *selection],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+    )
+    figure.extra = {"slowest_imports": slowest_imports(result.stderr)}
+    return figure
+
+
+def slowest_imports(stderr: str, count: int = 3) -> list[dict[str, Any]]:
+    """The top-level imports (not nested in another) with the largest cumulative time."""
+    tops: list[tuple[float, str]] = []
+    for line in stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match and len(match.group(3)) <= 1:
+            tops.append((int(match.group(2)) / 1000, match.group(4)))
+    tops.sort(key=lambda top: -top[0])
+    return [{"module": module, "ms": rounded(ms)} for ms, module in tops[:count]]
