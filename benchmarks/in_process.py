@@ -157,7 +157,7 @@ def shared_data(bench: Bench, rounds: int, samples: int = 100) -> Figure:
         "shared_data_ms",
         "ms",
         "a test's video + transcript + vocabulary: built per test vs a savepoint over one shared",
-        "optimized < naive (the saving of tests/fixtures/shared_data.py)",
+        "optimized < naive (the saving of SharedVideoTests)",
     )
     hashed = fast_password_hash().hash(DEFAULT_PASSWORD)
     with scratch_app() as (settings, _sync):

@@ -1,16 +1,23 @@
-"""Steps several API test modules share: the user's own data goes through the API, as a
-client would; somebody else's is written straight to the database, which is faster."""
+"""Plain helpers the test folders share (tests/api, tests/security, ...), none a fixture.
+
+They live beside the folders, not in one of them, so no test folder imports another. The
+user's own data goes through the API (the `video_factory` fixture); somebody else's is written
+straight to the database, which is faster (`finished_game_of`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import Game, Question, User, Video, WordStatus
-from backend.services.transcription import Transcript
-from tests.fixtures.services import SAMPLE_TRANSCRIPT, FakeTranscription
+from backend.config import Settings
+from backend.models import Base, Game, Question, User, Video, WordStatus
+
+Row = TypeVar("Row", bound=Base)
 
 
 def error_locations(response: httpx.Response) -> list[list[Any]]:
@@ -18,30 +25,33 @@ def error_locations(response: httpx.Response) -> list[list[Any]]:
     return [error["loc"] for error in response.json()["detail"]]
 
 
-async def uploaded_video(client: httpx.AsyncClient, language: str = "es") -> dict[str, Any]:
-    """A video of `client`'s user with a media file, not transcribed yet."""
-    response = await client.post(
-        "/videos",
-        data={"title": "Clip", "language": language},
-        files={"file": ("clip.mp4", b"not really a video", "video/mp4")},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header that carries `token`."""
+    return {"Authorization": f"Bearer {token}"}
 
 
-async def transcribed_video(
-    client: httpx.AsyncClient,
-    transcription: FakeTranscription,
-    text: str = SAMPLE_TRANSCRIPT.text,
-    language: str = "es",
-) -> dict[str, Any]:
-    """A video of `client`'s user whose transcript is `text` (through the fake transcriber)."""
-    video = await uploaded_video(client, language)
-    transcription.result = Transcript(text=text, language=language, confidence=0.9)
-    response = await client.post(f"/videos/{video['id']}/transcription")
-    assert response.status_code == 200, response.text
-    assert response.json()["transcript"] == text
-    return (await client.get(f"/videos/{video['id']}")).json()
+async def reloaded(session: AsyncSession, model: type[Row], key: object) -> Row | None:
+    """The row as the app committed it, not the copy cached in the test's session."""
+    return await session.get(model, key, populate_existing=True)
+
+
+def openapi_operations(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
+    """(METHOD, path) -> operation, for every operation of the app's OpenAPI schema."""
+    return {
+        (method.upper(), path): operation
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def user_folder(settings: Settings, user: User) -> Path:
+    """Where the app stores `user`'s media files."""
+    return settings.media_dir / str(user.id)
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The files of `folder`, sorted; none if it does not exist."""
+    return sorted(folder.iterdir()) if folder.exists() else []
 
 
 async def finished_game_of(session: AsyncSession, owner: User) -> Game:

@@ -15,6 +15,7 @@ from backend.dependencies import get_transcription_service, get_translation_serv
 from backend.main import create_app
 from backend.models import Base, CachedTranslation
 from backend.services.errors import ServiceUnavailable
+from backend.services.transcription import WhisperTranscriptionService
 
 
 def private_settings(folder: Path, **overrides: object) -> Settings:
@@ -73,6 +74,7 @@ class TestCreateApp:
             service = get_transcription_service(request_to(app))
             assert service is app.state.transcription_service
             assert service is get_transcription_service(request_to(app))
+            assert isinstance(service, WhisperTranscriptionService)
             assert service.model_name == "base"
         finally:
             await app.state.engine.dispose()
@@ -151,16 +153,14 @@ class TestLifespan:
 
 class TestServiceUnavailable:
     @pytest.mark.parametrize("detail", ["whisper is loading", "the translator timed out"])
-    async def test_maps_to_503_with_retry_after(self, auth_client, transcription, detail):
+    async def test_maps_to_503_with_retry_after(
+        self, auth_client, video_factory, transcription, detail
+    ):
         """Any ServiceUnavailable a route lets through becomes a retryable 503."""
         transcription.error = ServiceUnavailable(detail)
-        video = await auth_client.post(
-            "/videos",
-            data={"title": "T", "language": "es"},
-            files={"file": ("a.mp4", b"bytes", "video/mp4")},
-        )
+        video = await video_factory(auth_client, b"bytes", filename="a.mp4", title="T")
 
-        response = await auth_client.post(f"/videos/{video.json()['id']}/transcription")
+        response = await auth_client.post(f"/videos/{video['id']}/transcription")
 
         assert response.status_code == 503
         assert response.json() == {"detail": detail}

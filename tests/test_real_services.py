@@ -33,7 +33,7 @@ def tone_wav(path: Path, seconds: float = 1.0, rate: int = 16_000) -> Path:
     return path
 
 
-async def test_real_whisper_transcribes_an_upload(app, auth_client, tmp_path):
+async def test_real_whisper_transcribes_an_upload(app, auth_client, video_factory, tmp_path):
     model = os.environ.get("TEST_WHISPER_MODEL")
     if not model or not Path(model).is_dir():
         pytest.skip("set TEST_WHISPER_MODEL to a local faster-whisper model directory")
@@ -41,11 +41,14 @@ async def test_real_whisper_transcribes_an_upload(app, auth_client, tmp_path):
     engine = WhisperTranscriptionService(model)
     app.dependency_overrides[get_transcription_service] = lambda: engine
     audio = tone_wav(tmp_path / "tone.wav")
-    created = await auth_client.post(
-        "/videos",
-        data={"title": "tone", "language": "en"},
-        files={"file": ("tone.wav", audio.read_bytes(), "audio/wav")},
+    created = await video_factory(
+        auth_client,
+        audio.read_bytes(),
+        filename="tone.wav",
+        title="tone",
+        language="en",
+        content_type="audio/wav",
     )
-    response = await auth_client.post(f"/videos/{created.json()['id']}/transcription")
+    response = await auth_client.post(f"/videos/{created['id']}/transcription")
     assert response.status_code == 200, response.text
     assert 0.0 <= response.json()["confidence"] <= 1.0

@@ -57,7 +57,7 @@ def test_two_xdist_workers_never_share_a_database_file(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(path.read_text()) for path in (tmp_path / "records").iterdir()]
     assert len(records) == 8
-    databases = {record["worker"]: set() for record in records}
+    databases: dict[str, set[str]] = {record["worker"]: set() for record in records}
     for record in records:
         databases[record["worker"]].add(record["database"])
     assert sorted(databases) == ["gw0", "gw1"]  # both workers ran tests

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import User, Video
 from backend.users import MIN_PASSWORD_LENGTH
-from tests.api.helpers import error_locations
+from tests.helpers import bearer, error_locations, reloaded, user_folder
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -34,18 +34,8 @@ async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.R
     return await client.post("/auth/jwt/login", data={"username": email, "password": password})
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def count_users(session: AsyncSession, email: str) -> int:
-    return await session.scalar(select(func.count()).where(User.email == email)) or 0
-
-
-async def fresh_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    """The row as committed by the app, not the copy cached in the test's session."""
-    query = select(User).where(User.id == user_id).execution_options(populate_existing=True)
-    return await session.scalar(query)
+    return await session.scalar(select(func.count()).select_from(User).filter_by(email=email)) or 0
 
 
 class TestRegister:
@@ -62,7 +52,7 @@ class TestRegister:
         )
         assert "password" not in body
         assert "hashed_password" not in body
-        stored = await fresh_user(db_session, uuid.UUID(body["id"]))
+        stored = await reloaded(db_session, User, uuid.UUID(body["id"]))
         assert stored is not None
         assert stored.hashed_password != "long-enough-pw"
 
@@ -72,7 +62,7 @@ class TestRegister:
         )
 
         assert response.status_code == 201
-        stored = await fresh_user(db_session, uuid.UUID(response.json()["id"]))
+        stored = await reloaded(db_session, User, uuid.UUID(response.json()["id"]))
         assert stored is not None
         assert (stored.is_superuser, stored.is_verified) == (False, False)
 
@@ -190,7 +180,7 @@ class TestLogin:
         assert (await client.post("/auth/jwt/logout")).status_code == 401
 
 
-async def test_register_login_then_use_the_api(client):
+async def test_register_login_then_use_the_api(client, video_factory):
     """The whole account flow over HTTP, as a browser client does it."""
     registered = await register(client, "flow@example.com", "flow-password-1")
     assert registered.status_code == 201
@@ -201,12 +191,9 @@ async def test_register_login_then_use_the_api(client):
 
     me = await client.get("/users/me", headers=headers)
     assert me.json()["email"] == "flow@example.com"
-    created = await client.post(
-        "/videos", data={"title": "First", "language": "es"}, headers=headers
-    )
-    assert created.status_code == 201
+    created = await video_factory(client, None, title="First", headers=headers)  # asserts 201
     listed = await client.get("/videos", headers=headers)
-    assert [video["id"] for video in listed.json()["items"]] == [created.json()["id"]]
+    assert [video["id"] for video in listed.json()["items"]] == [created["id"]]
 
 
 class TestToken:
@@ -222,7 +209,9 @@ class TestToken:
 
     async def test_expired_token_is_401(self, client, user_factory, settings):
         created = await user_factory()
-        expired = JWTStrategy(secret=settings.jwt_secret, lifetime_seconds=-60)
+        expired: JWTStrategy[User, uuid.UUID] = JWTStrategy(
+            secret=settings.jwt_secret, lifetime_seconds=-60
+        )
 
         token = await expired.write_token(created.user)
 
@@ -230,7 +219,9 @@ class TestToken:
 
     async def test_token_signed_with_another_secret_is_401(self, client, user_factory, settings):
         created = await user_factory()
-        forged = JWTStrategy(secret="x" * 32 + settings.jwt_secret, lifetime_seconds=3600)
+        forged: JWTStrategy[User, uuid.UUID] = JWTStrategy(
+            secret="x" * 32 + settings.jwt_secret, lifetime_seconds=3600
+        )
         token = await forged.write_token(created.user)
 
         assert (await client.get("/users/me", headers=bearer(token))).status_code == 401
@@ -284,7 +275,7 @@ class TestMe:
 
         assert response.status_code == 200
         assert response.json()["email"] == "renamed@example.com"
-        stored = await fresh_user(db_session, auth_client.user.id)
+        stored = await reloaded(db_session, User, auth_client.user.id)
         assert stored is not None
         assert stored.email == "renamed@example.com"
 
@@ -306,7 +297,7 @@ class TestMe:
         )
 
         assert response.status_code == 200
-        stored = await fresh_user(db_session, auth_client.user.id)
+        stored = await reloaded(db_session, User, auth_client.user.id)
         assert stored is not None
         assert (stored.is_superuser, stored.is_active) == (False, True)
 
@@ -327,7 +318,7 @@ class TestUserAdministration:
         response = await auth_client.request(method, f"/users/{user_id}", json=json)
 
         assert response.status_code == 403
-        stored = await fresh_user(db_session, other_client.user.id)
+        stored = await reloaded(db_session, User, other_client.user.id)
         assert stored is not None
         assert stored.email == other_client.user.email
 
@@ -349,31 +340,25 @@ class TestUserAdministration:
         assert missing.status_code == 404
 
     async def test_deleting_a_user_deletes_their_videos(
-        self, client_factory, user_factory, other_client, db_session
+        self, client_factory, user_factory, other_client, db_session, video_factory
     ):
         """ON DELETE CASCADE only works with SQLite's foreign keys on, which the engine sets."""
         admin = await client_factory((await user_factory(is_superuser=True)).user)
-        assert (
-            await other_client.post("/videos", data={"title": "Mine", "language": "fr"})
-        ).status_code == 201
+        await video_factory(other_client, None, title="Mine", language="fr")  # asserts 201
 
         response = await admin.delete(f"/users/{other_client.user.id}")
 
         assert response.status_code == 204
-        assert await fresh_user(db_session, other_client.user.id) is None
+        assert await reloaded(db_session, User, other_client.user.id) is None
         left = select(func.count()).where(Video.owner_id == other_client.user.id)
         assert await db_session.scalar(left) == 0
 
     async def test_deleting_a_user_removes_their_media_folder(
-        self, client_factory, user_factory, other_client, settings
+        self, client_factory, user_factory, other_client, settings, video_factory
     ):
         admin = await client_factory((await user_factory(is_superuser=True)).user)
-        upload = {"file": ("clip.mp4", b"frames", "video/mp4")}
-        created = await other_client.post(
-            "/videos", data={"title": "Mine", "language": "fr"}, files=upload
-        )
-        assert created.status_code == 201
-        folder = settings.media_dir / str(other_client.user.id)
+        await video_factory(other_client, b"frames", title="Mine", language="fr")  # asserts 201
+        folder = user_folder(settings, other_client.user)
         assert any(folder.iterdir())
 
         assert (await admin.delete(f"/users/{other_client.user.id}")).status_code == 204

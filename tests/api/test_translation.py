@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import CachedTranslation
-from tests.api.helpers import error_locations
+from tests.helpers import error_locations
 
 
 async def cached_rows(session: AsyncSession, text: str) -> list[tuple[str, str, str]]:
@@ -17,7 +17,7 @@ async def cached_rows(session: AsyncSession, text: str) -> list[tuple[str, str, 
         .where(CachedTranslation.text == text)
         .order_by(CachedTranslation.id)
     )
-    return [tuple(row) for row in rows.tuples()]
+    return [(source, target, translation) for source, target, translation in rows.tuples()]
 
 
 async def test_needs_a_token(client, translation):

@@ -1,62 +1,26 @@
-"""Videos: upload, listing, reading, deletion, and their transcription."""
+"""Videos: upload, listing, reading and deletion; transcription is in test_transcription_routes."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import httpx
 import pytest
+from fastapi import UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import Headers, UploadFile
+from starlette.datastructures import Headers
 
-from backend.api.videos import display_name, store_upload
-from backend.config import Settings
 from backend.models import User, Video
-from backend.services.errors import ServiceUnavailable
-from backend.services.transcription import Transcript
-from tests.api.helpers import error_locations
+from backend.services.media import display_name, store_upload
+from tests.fixtures.videos import CLIP, upload_video
+from tests.helpers import error_locations, files_in, reloaded, user_folder
 
-CLIP = b"\x00\x00\x00\x18ftypmp42 pretend video bytes" * 8
 MISSING_ID = 2**31 - 1
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    content: bytes | None = CLIP,
-    *,
-    filename: str = "clip.mp4",
-    title: str = "Cooking",
-    language: str = "es",
-) -> httpx.Response:
-    files = {"file": (filename, content, "video/mp4")} if content is not None else None
-    return await client.post("/videos", data={"title": title, "language": language}, files=files)
-
-
-async def create_video(client: httpx.AsyncClient, **kwargs: object) -> dict:
-    response = await upload(client, **kwargs)  # type: ignore[arg-type]
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def stored_video(session: AsyncSession, video_id: int) -> Video | None:
-    """The row as the app committed it, not a copy cached in the test's session."""
-    query = select(Video).where(Video.id == video_id).execution_options(populate_existing=True)
-    return await session.scalar(query)
-
-
-def user_folder(settings: Settings, user: User) -> Path:
-    return settings.media_dir / str(user.id)
-
-
-def files_in(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir()) if folder.exists() else []
 
 
 class TestCreate:
     async def test_without_a_file(self, auth_client, db_session, settings):
-        response = await upload(auth_client, None, title="Just a title", language="fr")
+        response = await upload_video(auth_client, None, title="Just a title", language="fr")
 
         assert response.status_code == 201
         body = response.json()
@@ -67,20 +31,20 @@ class TestCreate:
             0,
             False,
         )
-        video = await stored_video(db_session, body["id"])
+        video = await reloaded(db_session, Video, body["id"])
         assert video is not None
         assert video.owner_id == auth_client.user.id
         assert video.stored_name is None
         assert files_in(user_folder(settings, auth_client.user)) == []
 
     async def test_with_a_file_stores_it_under_the_users_folder(
-        self, auth_client, db_session, settings
+        self, video_factory, auth_client, db_session, settings
     ):
-        body = await create_video(auth_client, filename="My Clip.MP4")
+        body = await video_factory(auth_client, filename="My Clip.MP4")
 
         assert body["size_bytes"] == len(CLIP)
         assert body["original_filename"] == "My Clip.MP4"
-        video = await stored_video(db_session, body["id"])
+        video = await reloaded(db_session, Video, body["id"])
         assert video is not None
         assert video.stored_name is not None
         # A generated name, not the client's; the (safe) suffix is kept, lowercased.
@@ -90,9 +54,11 @@ class TestCreate:
         assert stored.name == video.stored_name
         assert stored.read_bytes() == CLIP
 
-    async def test_two_uploads_of_the_same_name_do_not_collide(self, auth_client, settings):
-        first = await create_video(auth_client, content=b"first")
-        second = await create_video(auth_client, content=b"second")
+    async def test_two_uploads_of_the_same_name_do_not_collide(
+        self, video_factory, auth_client, settings
+    ):
+        first = await video_factory(auth_client, content=b"first")
+        second = await video_factory(auth_client, content=b"second")
 
         assert first["original_filename"] == second["original_filename"] == "clip.mp4"
         stored = files_in(user_folder(settings, auth_client.user))
@@ -108,12 +74,12 @@ class TestCreate:
         ],
     )
     async def test_a_path_like_filename_stays_inside_the_users_folder(
-        self, auth_client, db_session, settings, filename, shown
+        self, video_factory, auth_client, db_session, settings, filename, shown
     ):
-        body = await create_video(auth_client, filename=filename)
+        body = await video_factory(auth_client, filename=filename)
 
         assert body["original_filename"] == shown
-        video = await stored_video(db_session, body["id"])
+        video = await reloaded(db_session, Video, body["id"])
         assert video is not None
         folder = user_folder(settings, auth_client.user)
         [stored] = files_in(folder)
@@ -124,29 +90,31 @@ class TestCreate:
 
     @pytest.mark.parametrize("filename", ["clip.mp4;rm -rf", "noext", "clip.<script>"])
     async def test_an_odd_suffix_is_dropped_from_the_stored_name(
-        self, auth_client, db_session, filename
+        self, video_factory, auth_client, db_session, filename
     ):
-        body = await create_video(auth_client, filename=filename)
+        body = await video_factory(auth_client, filename=filename)
 
-        video = await stored_video(db_session, body["id"])
+        video = await reloaded(db_session, Video, body["id"])
         assert video is not None
         assert video.stored_name is not None
         assert "." not in video.stored_name
 
-    async def test_an_empty_file_is_stored_with_size_zero(self, auth_client, settings):
-        body = await create_video(auth_client, content=b"")
+    async def test_an_empty_file_is_stored_with_size_zero(
+        self, video_factory, auth_client, settings
+    ):
+        body = await video_factory(auth_client, content=b"")
 
         assert body["size_bytes"] == 0
         [stored] = files_in(user_folder(settings, auth_client.user))
         assert stored.read_bytes() == b""
 
-    async def test_title_is_stripped(self, auth_client):
-        body = await create_video(auth_client, content=None, title="  Padded title  ")
+    async def test_title_is_stripped(self, video_factory, auth_client):
+        body = await video_factory(auth_client, content=None, title="  Padded title  ")
         assert body["title"] == "Padded title"
 
     @pytest.mark.parametrize("language", ["EN", "english", "e", "e1", "es-ES", ""])
     async def test_invalid_language_is_422(self, auth_client, settings, language):
-        response = await upload(auth_client, language=language)
+        response = await upload_video(auth_client, language=language)
 
         assert response.status_code == 422
         assert ["body", "language"] in error_locations(response)
@@ -154,7 +122,7 @@ class TestCreate:
 
     @pytest.mark.parametrize("title", ["", "   ", "x" * 201])
     async def test_invalid_title_is_422(self, auth_client, settings, title):
-        response = await upload(auth_client, title=title)
+        response = await upload_video(auth_client, title=title)
 
         assert response.status_code == 422
         assert ["body", "title"] in error_locations(response)
@@ -171,11 +139,7 @@ class TestCreate:
         assert ["body", missing] in error_locations(response)
 
     async def test_a_file_part_without_a_name_is_422(self, auth_client, settings):
-        files = {"file": ("", b"data", "video/mp4")}
-
-        response = await auth_client.post(
-            "/videos", data={"title": "T", "language": "es"}, files=files
-        )
+        response = await upload_video(auth_client, b"data", filename="", title="T")
 
         assert response.status_code == 422
         assert ["body", "file"] in error_locations(response)
@@ -190,7 +154,7 @@ class TestCreate:
     async def test_without_token_is_401_and_stores_nothing(self, client, settings):
         before = files_in(settings.media_dir)
 
-        response = await upload(client)
+        response = await upload_video(client)
 
         assert response.status_code == 401
         assert files_in(settings.media_dir) == before
@@ -199,13 +163,15 @@ class TestCreate:
 class TestUploadLimit:
     """Uploads over MAX_UPLOAD_BYTES are refused with 413 and leave no file behind."""
 
-    async def test_a_file_of_exactly_the_limit_is_accepted(self, auth_client, settings):
-        body = await create_video(auth_client, content=b"v" * settings.max_upload_bytes)
+    async def test_a_file_of_exactly_the_limit_is_accepted(
+        self, video_factory, auth_client, settings
+    ):
+        body = await video_factory(auth_client, content=b"v" * settings.max_upload_bytes)
         assert body["size_bytes"] == settings.max_upload_bytes
 
     async def test_an_oversized_file_is_413_and_removed(self, auth_client, db_session, settings):
         # Within the framing allowance of the Content-Length check: caught while streaming.
-        response = await upload(auth_client, b"v" * (settings.max_upload_bytes + 1))
+        response = await upload_video(auth_client, b"v" * (settings.max_upload_bytes + 1))
 
         assert response.status_code == 413
         assert str(settings.max_upload_bytes) in response.json()["detail"]
@@ -219,11 +185,8 @@ class TestUploadLimit:
         """The declared size alone is enough: the small body sent is never stored."""
         declared = str(settings.max_upload_bytes + 65 * 1024)
 
-        response = await auth_client.post(
-            "/videos",
-            data={"title": "T", "language": "es"},
-            files={"file": ("a.mp4", b"small", "video/mp4")},
-            headers={"Content-Length": declared},
+        response = await upload_video(
+            auth_client, b"small", filename="a.mp4", title="T", headers={"Content-Length": declared}
         )
 
         assert response.status_code == 413
@@ -249,19 +212,20 @@ class TestUploadLimit:
         assert (tmp_path / name).read_bytes() == b"12345"
 
 
-@pytest.mark.parametrize(
-    ("filename", "shown"),
-    [
-        (None, None),
-        ("", None),
-        ("/", None),
-        ("a/b\\c.mp4", "c.mp4"),
-        ("x" * 300, "x" * 255),
-    ],
-)
-def test_display_name_is_a_bounded_base_name(filename, shown):
-    """What the API shows as original_filename: never a path, never over the column size."""
-    assert display_name(filename) == shown
+class TestDisplayName:
+    @pytest.mark.parametrize(
+        ("filename", "shown"),
+        [
+            (None, None),
+            ("", None),
+            ("/", None),
+            ("a/b\\c.mp4", "c.mp4"),
+            ("x" * 300, "x" * 255),
+        ],
+    )
+    def test_display_name_is_a_bounded_base_name(self, filename, shown):
+        """What the API shows as original_filename: never a path, never over the column size."""
+        assert display_name(filename) == shown
 
 
 class TestList:
@@ -319,41 +283,45 @@ class TestList:
 
 
 class TestReadAndDelete:
-    async def test_read(self, auth_client):
-        created = await create_video(auth_client)
+    async def test_read(self, video_factory, auth_client):
+        created = await video_factory(auth_client)
 
         response = await auth_client.get(f"/videos/{created['id']}")
 
         assert response.status_code == 200
         assert response.json() == created
 
-    async def test_delete_removes_the_row_and_the_file(self, auth_client, db_session, settings):
-        created = await create_video(auth_client)
+    async def test_delete_removes_the_row_and_the_file(
+        self, video_factory, auth_client, db_session, settings
+    ):
+        created = await video_factory(auth_client)
         [stored] = files_in(user_folder(settings, auth_client.user))
 
         response = await auth_client.delete(f"/videos/{created['id']}")
 
         assert response.status_code == 204
-        assert await stored_video(db_session, created["id"]) is None
+        assert await reloaded(db_session, Video, created["id"]) is None
         assert not stored.exists()
         again = await auth_client.delete(f"/videos/{created['id']}")
         assert again.status_code == 404
         assert (await auth_client.get(f"/videos/{created['id']}")).status_code == 404
 
-    async def test_delete_a_video_without_a_file(self, auth_client, db_session):
-        created = await create_video(auth_client, content=None)
+    async def test_delete_a_video_without_a_file(self, video_factory, auth_client, db_session):
+        created = await video_factory(auth_client, content=None)
 
         assert (await auth_client.delete(f"/videos/{created['id']}")).status_code == 204
-        assert await stored_video(db_session, created["id"]) is None
+        assert await reloaded(db_session, Video, created["id"]) is None
 
-    async def test_delete_when_the_file_is_already_gone(self, auth_client, db_session, settings):
+    async def test_delete_when_the_file_is_already_gone(
+        self, video_factory, auth_client, db_session, settings
+    ):
         """A file removed by hand must not make the row undeletable."""
-        created = await create_video(auth_client)
+        created = await video_factory(auth_client)
         for path in files_in(user_folder(settings, auth_client.user)):
             path.unlink()
 
         assert (await auth_client.delete(f"/videos/{created['id']}")).status_code == 204
-        assert await stored_video(db_session, created["id"]) is None
+        assert await reloaded(db_session, Video, created["id"]) is None
 
 
 ID_ROUTES = [
@@ -367,24 +335,32 @@ ID_ROUTES = [
 class TestAccessControl:
     @pytest.mark.parametrize(("method", "route"), ID_ROUTES)
     async def test_another_users_video_looks_missing(
-        self, auth_client, other_client, db_session, settings, transcription, method, route
+        self,
+        video_factory,
+        auth_client,
+        other_client,
+        db_session,
+        settings,
+        transcription,
+        method,
+        route,
     ):
-        theirs = await create_video(other_client)
+        theirs = await video_factory(other_client)
 
         response = await auth_client.request(method, route.format(id=theirs["id"]))
         absent = await auth_client.request(method, route.format(id=MISSING_ID))
 
         assert response.status_code == 404
         assert response.json() == absent.json() == {"detail": "video not found"}
-        video = await stored_video(db_session, theirs["id"])
+        video = await reloaded(db_session, Video, theirs["id"])
         assert video is not None
         assert video.transcript is None
         assert len(files_in(user_folder(settings, other_client.user))) == 1
         assert transcription.calls == []
 
     @pytest.mark.parametrize(("method", "route"), ID_ROUTES)
-    async def test_without_token_is_401(self, client, other_client, method, route):
-        theirs = await create_video(other_client, content=None)
+    async def test_without_token_is_401(self, video_factory, client, other_client, method, route):
+        theirs = await video_factory(other_client, content=None)
 
         response = await client.request(method, route.format(id=theirs["id"]))
 
@@ -397,113 +373,3 @@ class TestAccessControl:
 
         assert response.status_code == 422
         assert ["path", "video_id"] in error_locations(response)
-
-
-class TestTranscription:
-    async def test_transcribe_stores_the_result(
-        self, auth_client, db_session, settings, transcription
-    ):
-        transcription.result = Transcript("Hola a todos", "es", 0.87)
-        created = await create_video(auth_client, language="es")
-
-        response = await auth_client.post(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 200
-        body = response.json()
-        assert body["video_id"] == created["id"]
-        assert (body["transcript"], body["language"], body["confidence"]) == (
-            "Hola a todos",
-            "es",
-            0.87,
-        )
-        video = await stored_video(db_session, created["id"])
-        assert video is not None
-        assert (video.transcript, video.detected_language, video.confidence) == (
-            "Hola a todos",
-            "es",
-            0.87,
-        )
-        assert video.transcribed_at is not None
-        # The engine got the stored file and the language the user declared.
-        [(media, language)] = transcription.calls
-        assert media == user_folder(settings, auth_client.user) / video.stored_name
-        assert media.read_bytes() == CLIP
-        assert language == "es"
-
-    async def test_read_after_transcribing(self, auth_client, transcription):
-        created = await create_video(auth_client)
-        posted = (await auth_client.post(f"/videos/{created['id']}/transcription")).json()
-
-        response = await auth_client.get(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 200
-        assert response.json() == posted
-        assert response.json()["transcript"] == transcription.result.text
-        assert (await auth_client.get(f"/videos/{created['id']}")).json()["transcribed"] is True
-
-    async def test_read_before_transcribing_is_404(self, auth_client):
-        created = await create_video(auth_client)
-
-        response = await auth_client.get(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 404
-        assert response.json() == {"detail": "transcription not found"}
-
-    async def test_detected_language_is_reported_when_it_differs(self, auth_client, transcription):
-        transcription.result = Transcript("Bonjour", "fr", 0.5)
-        created = await create_video(auth_client, language="es")
-
-        body = (await auth_client.post(f"/videos/{created['id']}/transcription")).json()
-
-        assert body["language"] == "fr"
-        assert (await auth_client.get(f"/videos/{created['id']}")).json()["language"] == "es"
-
-    async def test_transcribing_again_replaces_the_transcript(self, auth_client, transcription):
-        created = await create_video(auth_client)
-        await auth_client.post(f"/videos/{created['id']}/transcription")
-        transcription.result = Transcript("Second take", "es", 0.99)
-
-        response = await auth_client.post(f"/videos/{created['id']}/transcription")
-
-        assert response.json()["transcript"] == "Second take"
-        read = await auth_client.get(f"/videos/{created['id']}/transcription")
-        assert read.json()["transcript"] == "Second take"
-        assert len(transcription.calls) == 2
-
-    async def test_a_video_without_a_file_is_409(self, auth_client, db_session, transcription):
-        created = await create_video(auth_client, content=None)
-
-        response = await auth_client.post(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 409
-        assert "no media file" in response.json()["detail"]
-        assert transcription.calls == []
-        video = await stored_video(db_session, created["id"])
-        assert video is not None
-        assert video.transcript is None
-
-    async def test_a_video_whose_file_vanished_is_409(self, auth_client, settings, transcription):
-        created = await create_video(auth_client)
-        for path in files_in(user_folder(settings, auth_client.user)):
-            path.unlink()
-
-        response = await auth_client.post(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 409
-        assert transcription.calls == []
-
-    async def test_engine_outage_is_503_and_stores_nothing(
-        self, auth_client, db_session, transcription
-    ):
-        transcription.error = ServiceUnavailable("whisper is warming up")
-        created = await create_video(auth_client)
-
-        response = await auth_client.post(f"/videos/{created['id']}/transcription")
-
-        assert response.status_code == 503
-        assert response.json() == {"detail": "whisper is warming up"}
-        assert response.headers["retry-after"] == "30"
-        video = await stored_video(db_session, created["id"])
-        assert video is not None
-        assert video.transcript is None
-        assert (await auth_client.get(f"/videos/{created['id']}/transcription")).status_code == 404

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
-from tests.api.helpers import (
-    error_locations,
-    finished_game_of,
-    transcribed_video,
-    uploaded_video,
-)
+from tests.fixtures.games import answer, solution
+from tests.helpers import error_locations, finished_game_of
 
 # "el"/"la"/"y" are too short, "del"/"más" are stop-words and "2024" is no word, which leaves
 # gato x3, pescado x2 (case folded) and three words once each, listed alphabetically.
@@ -41,8 +39,8 @@ async def test_every_route_needs_a_token(client, method, url, body):
 # --- GET /videos/{id}/vocabulary -------------------------------------------------------------
 
 
-async def test_video_vocabulary_counts_words_most_frequent_first(auth_client, transcription):
-    video = await transcribed_video(auth_client, transcription, TRANSCRIPT)
+async def test_video_vocabulary_counts_words_most_frequent_first(auth_client, video_factory):
+    video = await video_factory(auth_client, transcript=TRANSCRIPT)
 
     response = await auth_client.get(f"/videos/{video['id']}/vocabulary")
 
@@ -55,9 +53,9 @@ async def test_video_vocabulary_counts_words_most_frequent_first(auth_client, tr
 
 
 async def test_video_vocabulary_shows_only_this_users_marks_in_the_videos_language(
-    auth_client, other_client, transcription
+    auth_client, other_client, video_factory
 ):
-    video = await transcribed_video(auth_client, transcription, TRANSCRIPT)
+    video = await video_factory(auth_client, transcript=TRANSCRIPT)
     await mark(auth_client, "gato", known=True)
     await mark(auth_client, "pescado", known=False)
     await mark(auth_client, "come", known=True, language="fr")  # another language's "come"
@@ -75,8 +73,8 @@ async def test_video_vocabulary_shows_only_this_users_marks_in_the_videos_langua
     }
 
 
-async def test_video_vocabulary_of_an_empty_transcript_is_empty(auth_client, transcription):
-    video = await transcribed_video(auth_client, transcription, "Y la... de 123!")
+async def test_video_vocabulary_of_an_empty_transcript_is_empty(auth_client, video_factory):
+    video = await video_factory(auth_client, transcript="Y la... de 123!")
 
     response = await auth_client.get(f"/videos/{video['id']}/vocabulary")
 
@@ -84,8 +82,8 @@ async def test_video_vocabulary_of_an_empty_transcript_is_empty(auth_client, tra
     assert response.json()["words"] == []
 
 
-async def test_video_vocabulary_before_transcription_is_a_conflict(auth_client):
-    video = await uploaded_video(auth_client)
+async def test_video_vocabulary_before_transcription_is_a_conflict(auth_client, video_factory):
+    video = await video_factory(auth_client)
 
     response = await auth_client.get(f"/videos/{video['id']}/vocabulary")
 
@@ -94,9 +92,9 @@ async def test_video_vocabulary_before_transcription_is_a_conflict(auth_client):
 
 
 async def test_video_vocabulary_of_another_users_video_is_not_found(
-    auth_client, other_client, transcription
+    auth_client, other_client, video_factory
 ):
-    video = await transcribed_video(other_client, transcription, TRANSCRIPT)
+    video = await video_factory(other_client, transcript=TRANSCRIPT)
 
     response = await auth_client.get(f"/videos/{video['id']}/vocabulary")
 
@@ -219,31 +217,29 @@ async def test_progress_of_a_new_user_is_empty_with_no_accuracy(auth_client):
     }
 
 
-async def play(client: httpx.AsyncClient, video_id: int, questions: int, right: list[bool]) -> None:
-    """A game of `questions` questions, answering the first ones right or wrong as told."""
-    created = await client.post("/games", json={"video_id": video_id, "questions": questions})
-    assert created.status_code == 201, created.text
-    game = created.json()
+async def play(game: dict[str, Any], client: httpx.AsyncClient, right: list[bool]) -> None:
+    """Answers the first questions of `game` right or wrong as told."""
     for question, is_right in zip(game["questions"], right, strict=False):
-        solution = f"{question['word']}@en"  # the fake translator's answer
-        wrong = next(option for option in question["options"] if option != solution)
-        response = await client.post(
-            f"/games/{game['id']}/answers",
-            json={"position": question["position"], "answer": solution if is_right else wrong},
+        right_option = solution(question["word"])  # the fake translator's answer
+        wrong = next(option for option in question["options"] if option != right_option)
+        response = await answer(
+            client, game["id"], question["position"], right_option if is_right else wrong
         )
         assert response.json()["correct"] is is_right
 
 
 @pytest.mark.slow  # about 150 ms: two users, a game each, a dozen requests
 async def test_progress_counts_marks_games_and_answers_of_this_user(
-    auth_client, transcription, user_factory, db_session
+    auth_client, video_factory, game_factory, user_factory, db_session
 ):
     await mark(auth_client, "gato", known=True)
     await mark(auth_client, "pescado", known=True)
     await mark(auth_client, "come", known=False)
-    video = await transcribed_video(auth_client, transcription, TRANSCRIPT)
-    await play(auth_client, video["id"], questions=2, right=[True, False])  # finished
-    await play(auth_client, video["id"], questions=2, right=[True])  # half played
+    video = await video_factory(auth_client, transcript=TRANSCRIPT)
+    finished = await game_factory(auth_client, video["id"], questions=2)
+    await play(finished, auth_client, right=[True, False])
+    half_played = await game_factory(auth_client, video["id"], questions=2)
+    await play(half_played, auth_client, right=[True])
     await finished_game_of(db_session, (await user_factory()).user)
 
     response = await auth_client.get("/progress")

@@ -15,8 +15,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.fixtures.services import SAMPLE_TRANSCRIPT
+
 if TYPE_CHECKING:
     from tests.fixtures.clients import UserClient
+    from tests.fixtures.games import GameFactory
+    from tests.fixtures.videos import VideoFactory
 
 # "anonymous"/"authenticated" -> cases sent, and the operations they covered.
 CASES: Counter[str] = Counter()
@@ -32,7 +36,12 @@ class Fuzzer:
     who: str
 
     def send(
-        self, operation: str, method: str, url: str, headers: dict[str, str], body: bytes | None
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
     ) -> httpx.Response:
         CASES[self.who] += 1
         OPERATIONS[self.who].add(operation)
@@ -47,19 +56,14 @@ async def worker_loop() -> asyncio.AbstractEventLoop:
 
 
 @pytest_asyncio.fixture
-async def owner_with_data(auth_client: UserClient) -> UserClient:
+async def owner_with_data(
+    auth_client: UserClient, video_factory: VideoFactory, game_factory: GameFactory
+) -> UserClient:
     """A user owning a transcribed video and a game on it: small ids reach real rows."""
-    created = await auth_client.post(
-        "/videos",
-        data={"title": "Fuzz target", "language": "es"},
-        files={"file": ("clip.mp4", b"\x00" * 1024, "video/mp4")},
+    video = await video_factory(
+        auth_client, b"\x00" * 1024, title="Fuzz target", transcript=SAMPLE_TRANSCRIPT.text
     )
-    assert created.status_code == 201, created.text
-    video_id = created.json()["id"]
-    transcribed = await auth_client.post(f"/videos/{video_id}/transcription")
-    assert transcribed.status_code == 200, transcribed.text
-    game = await auth_client.post("/games", json={"video_id": video_id, "questions": 3})
-    assert game.status_code == 201, game.text
+    await game_factory(auth_client, video["id"], questions=3)
     return auth_client
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import Game, Question, User, Video, WordStatus
-from backend.services.transcription import Transcript
 from tests.fixtures.clients import ClientFactory, UserClient
-from tests.fixtures.services import FakeTranscription
+from tests.fixtures.games import GameFactory
+from tests.fixtures.videos import VideoFactory
+from tests.helpers import openapi_operations
 
 # In the owner's title, transcript and word marks: no other user's answer may contain it.
 OWNER_MARK = "clandestino"
@@ -118,30 +119,25 @@ def schema_key(operation: Operation) -> tuple[str, str]:
 
 
 @pytest_asyncio.fixture
-async def world(auth_client: UserClient, transcription: FakeTranscription) -> World:
+async def world(
+    auth_client: UserClient, video_factory: VideoFactory, game_factory: GameFactory
+) -> World:
     """The owner (`auth_client`) with one of each kind of resource, all made through the API."""
     owner = auth_client
-    created = await owner.post(
-        "/videos",
-        data={"title": f"Trip of the {OWNER_MARK}", "language": "es"},
-        files={"file": ("trip.mp4", b"\x00" * 256, "video/mp4")},
-    )
-    assert created.status_code == 201, created.text
-    video_id = created.json()["id"]
-    transcription.result = Transcript(TRANSCRIPT, "es", 0.9)
-    assert (await owner.post(f"/videos/{video_id}/transcription")).status_code == 200
+    title = f"Trip of the {OWNER_MARK}"
+    video_id = (await video_factory(owner, title=title, transcript=TRANSCRIPT))["id"]
     marked = await owner.put(f"/vocabulary/es/{OWNER_MARK}", json={"known": True})
     assert marked.status_code == 200, marked.text
-    game = await owner.post("/games", json={"video_id": video_id, "questions": 2})
-    assert game.status_code == 201, game.text
-    return World(owner=owner, video_id=video_id, game_id=game.json()["id"])
+    game = await game_factory(owner, video_id, questions=2)
+    return World(owner=owner, video_id=video_id, game_id=game["id"])
 
 
-async def snapshot(session: AsyncSession, world: World) -> list[tuple[Any, ...]]:
+async def snapshot(session: AsyncSession, world: World) -> list[list[Any]]:
     """The owner's rows as committed, to prove a call changed none of them."""
     owner_id = world.owner.user.id
+    users = User.__table__.c  # FastAPI-Users types the mapped columns as plain values
     queries = [
-        select(User.email, User.hashed_password, User.is_active).where(User.id == owner_id),
+        select(users.email, users.hashed_password, users.is_active).where(users.id == owner_id),
         select(Video.id, Video.title, Video.stored_name, Video.transcript).where(
             Video.owner_id == owner_id
         ),
@@ -155,19 +151,10 @@ async def snapshot(session: AsyncSession, world: World) -> list[tuple[Any, ...]]
     return [sorted((await session.execute(query)).tuples().all()) for query in queries]
 
 
-def app_operations(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
-    """(METHOD, path) -> operation, for every operation of the app's OpenAPI schema."""
-    return {
-        (method.upper(), path): operation
-        for path, item in app.openapi()["paths"].items()
-        for method, operation in item.items()
-    }
-
-
 class TestTheTableIsComplete:
     def test_every_operation_with_a_path_parameter_is_in_the_table(self, app: FastAPI):
         with_parameters = {
-            key for key in app_operations(app) if "{" in key[1] and key[1] != SUPERUSER_PATH
+            key for key in openapi_operations(app) if "{" in key[1] and key[1] != SUPERUSER_PATH
         }
 
         assert len(with_parameters) >= 8  # the schema was read, not an empty dict
@@ -176,7 +163,7 @@ class TestTheTableIsComplete:
     def test_every_protected_operation_is_in_the_table_and_nothing_else(self, app: FastAPI):
         protected = {
             key
-            for key, operation in app_operations(app).items()
+            for key, operation in openapi_operations(app).items()
             if operation.get("security") and key[1] != SUPERUSER_PATH
         }
 

@@ -13,32 +13,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import User
-from tests.api.helpers import error_locations, transcribed_video
 from tests.fixtures.clients import ClientFactory, UserClient, UserFactory
-from tests.fixtures.services import FakeTranscription
+from tests.fixtures.games import GameFactory
+from tests.fixtures.services import SAMPLE_TRANSCRIPT
+from tests.fixtures.videos import VideoFactory
+from tests.helpers import error_locations, openapi_operations, reloaded
 
 NOT_UTF8_JSON = b'{"known": "\xff\xfe"}'
-
-
-async def fresh_user(session: AsyncSession, user: User) -> User:
-    """The user row as the app committed it, not the test session's cached copy."""
-    query = select(User).where(User.id == user.id).execution_options(populate_existing=True)
-    found = await session.scalar(query)
-    assert found is not None
-    return found
-
-
-def operations(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
-    """(METHOD, path) -> the OpenAPI operation."""
-    return {
-        (method.upper(), path): operation
-        for path, item in app.openapi()["paths"].items()
-        for method, operation in item.items()
-    }
 
 
 class TestUserUpdateRefusesNullAndLaxTypes:
@@ -46,13 +30,15 @@ class TestUserUpdateRefusesNullAndLaxTypes:
     async def test_null_is_422_naming_the_field_and_changes_nothing(
         self, auth_client: UserClient, db_session: AsyncSession, field: str
     ):
-        before = await fresh_user(db_session, auth_client.user)
+        before = await reloaded(db_session, User, auth_client.user.id)
+        assert before is not None
 
         response = await auth_client.patch("/users/me", json={field: None})
 
         assert response.status_code == 422
         assert ["body", field] in error_locations(response)
-        after = await fresh_user(db_session, auth_client.user)
+        after = await reloaded(db_session, User, auth_client.user.id)
+        assert after is not None
         assert (after.email, after.hashed_password, after.is_active) == (
             before.email,
             before.hashed_password,
@@ -71,7 +57,9 @@ class TestUserUpdateRefusesNullAndLaxTypes:
         response = await admin.patch(f"/users/{target.id}", json={"is_active": None})
 
         assert response.status_code == 422
-        assert (await fresh_user(db_session, target)).is_active is True
+        after = await reloaded(db_session, User, target.id)
+        assert after is not None
+        assert after.is_active is True
 
     async def test_leaving_fields_out_still_keeps_them(self, auth_client: UserClient):
         response = await auth_client.patch("/users/me", json={})
@@ -93,7 +81,7 @@ class TestUserUpdateRefusesNullAndLaxTypes:
         ],
     )
     async def test_a_non_boolean_is_not_read_as_one(
-        self, auth_client: UserClient, method: str, path: str, body: dict, field: str
+        self, auth_client: UserClient, method: str, path: str, body: dict[str, Any], field: str
     ):
         response = await auth_client.request(method, path, json=body)
 
@@ -114,16 +102,17 @@ class TestUserUpdateRefusesNullAndLaxTypes:
 )
 async def test_our_bodies_are_strict(
     auth_client: UserClient,
-    transcription: FakeTranscription,
+    video_factory: VideoFactory,
+    game_factory: GameFactory,
     method: str,
     path: str,
-    body: dict,
+    body: dict[str, Any],
     field: str,
 ):
     if "{game}" in path:  # the game must exist: a missing one is a 404 before the body is read
-        video = await transcribed_video(auth_client, transcription)
-        game = await auth_client.post("/games", json={"video_id": video["id"], "questions": 2})
-        path = path.format(game=game.json()["id"])
+        video = await video_factory(auth_client, transcript=SAMPLE_TRANSCRIPT.text)
+        game = await game_factory(auth_client, video["id"], questions=2)
+        path = path.format(game=game["id"])
 
     response = await auth_client.request(method, path, json=body)
 
@@ -135,7 +124,7 @@ class TestDocumentedErrors:
     """Every status the app answers is in its schema, so clients can rely on it."""
 
     def test_every_protected_operation_documents_401(self, app: FastAPI):
-        protected = {key: op for key, op in operations(app).items() if op.get("security")}
+        protected = {key: op for key, op in openapi_operations(app).items() if op.get("security")}
 
         assert protected  # the check below must not pass vacuously
         missing = [key for key, op in protected.items() if "401" not in op["responses"]]
@@ -144,7 +133,7 @@ class TestDocumentedErrors:
     def test_every_operation_on_an_owned_id_documents_404(self, app: FastAPI):
         with_id = {
             key: op
-            for key, op in operations(app).items()
+            for key, op in openapi_operations(app).items()
             if "{video_id}" in key[1] or "{game_id}" in key[1]
         }
 
@@ -152,7 +141,7 @@ class TestDocumentedErrors:
         assert [key for key, op in with_id.items() if "404" not in op["responses"]] == []
 
     def test_every_operation_with_a_body_documents_400(self, app: FastAPI):
-        with_body = {key: op for key, op in operations(app).items() if "requestBody" in op}
+        with_body = {key: op for key, op in openapi_operations(app).items() if "requestBody" in op}
 
         assert ("PUT", "/vocabulary/{language}/{word}") in with_body
         assert [key for key, op in with_body.items() if "400" not in op["responses"]] == []
@@ -171,7 +160,7 @@ class TestDocumentedErrors:
         response = await auth_client.post("/auth/jwt/logout")
 
         assert response.status_code == 204
-        assert "204" in operations(app)[("POST", "/auth/jwt/logout")]["responses"]
+        assert "204" in openapi_operations(app)[("POST", "/auth/jwt/logout")]["responses"]
 
 
 class TestMethodNotAllowed:

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.dependencies import get_translation_service
 from backend.models import CachedTranslation, Game
 from backend.services.translation import HttpTranslationService
-from tests.api.helpers import transcribed_video
 from tests.fixtures.clients import UserClient
-from tests.fixtures.services import FakeTranscription
+from tests.fixtures.services import SAMPLE_TRANSCRIPT
+from tests.fixtures.videos import VideoFactory
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -136,12 +136,12 @@ async def test_a_broken_upstream_makes_translations_503_and_caches_nothing(
 @pytest.mark.parametrize("handler", BROKEN_UPSTREAMS.values(), ids=BROKEN_UPSTREAMS.keys())
 async def test_a_broken_upstream_makes_a_new_game_503_and_saves_nothing(
     auth_client: UserClient,
-    transcription: FakeTranscription,
+    video_factory: VideoFactory,
     upstream: Upstream,
     db_session: AsyncSession,
     handler: Handler,
 ):
-    video = await transcribed_video(auth_client, transcription)
+    video = await video_factory(auth_client, transcript=SAMPLE_TRANSCRIPT.text)
     upstream.handler = handler
     before = await cached_rows(db_session)
 
@@ -155,12 +155,12 @@ async def test_a_broken_upstream_makes_a_new_game_503_and_saves_nothing(
 
 async def test_a_failure_part_way_leaves_no_half_written_cache(
     auth_client: UserClient,
-    transcription: FakeTranscription,
+    video_factory: VideoFactory,
     upstream: Upstream,
     db_session: AsyncSession,
 ):
     """Two words come back fine, then the upstream dies: none of the three is cached."""
-    video = await transcribed_video(auth_client, transcription)
+    video = await video_factory(auth_client, transcript=SAMPLE_TRANSCRIPT.text)
     upstream.healthy_calls, upstream.handler = 2, down
     before = await cached_rows(db_session)
 

@@ -24,6 +24,8 @@ from backend.body_limit import MULTIPART_ALLOWANCE
 from backend.config import Settings
 from backend.models import Video
 from tests.fixtures.clients import UserClient
+from tests.fixtures.videos import upload_video
+from tests.helpers import files_in, user_folder
 
 CHUNK = 4096
 STORED_NAME = re.compile(r"^[0-9a-f]{32}(\.mp4)?$")
@@ -63,8 +65,7 @@ async def send(client: UserClient, body: CountingBody, content_type: str, *, dec
 
 
 def stored_files(settings: Settings, client: UserClient) -> list[Path]:
-    folder = settings.media_dir / str(client.user.id)
-    return sorted(folder.iterdir()) if folder.exists() else []
+    return files_in(user_folder(settings, client.user))
 
 
 async def video_count(session: AsyncSession, client: UserClient) -> int:
@@ -156,11 +157,7 @@ async def test_a_path_like_file_name_stays_a_name(
     token = f"escape-{uuid.uuid4().hex}"
     filename = template.format(token=token)
 
-    response = await auth_client.post(
-        "/videos",
-        data={"title": "Sneaky", "language": "es"},
-        files={"file": (filename, b"payload", "video/mp4")},
-    )
+    response = await upload_video(auth_client, b"payload", filename=filename, title="Sneaky")
 
     assert response.status_code == 201, response.text
     shown = response.json()["original_filename"]

@@ -161,7 +161,9 @@ async def cache_contents(session: AsyncSession) -> set[tuple[str, str, str, str]
             CachedTranslation.translation,
         )
     )
-    return {tuple(row) for row in rows.tuples()}
+    return {
+        (source, target, text, translation) for source, target, text, translation in rows.tuples()
+    }
 
 
 async def test_new_words_are_fetched_once_each_and_cached(db_session):

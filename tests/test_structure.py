@@ -1,0 +1,91 @@
+"""The layout rules a reviewer would otherwise have to re-check by hand on every change.
+
+- Nothing outside `tests/` imports from `tests/`: what tools share with the suite is `testkit/`.
+- `testkit/` is importable without pytest, so the bench and scripts can use it as a library.
+- Routers never import routers: what two routes share is a query, a service or a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "scripts", "noxfile.py")
+
+
+def python_files(*names: str) -> list[Path]:
+    files: list[Path] = []
+    for name in names:
+        path = ROOT / name
+        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    return files
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (lazy imports inside functions included)."""
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+def top_level(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_nothing_outside_tests_imports_tests():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if top_level(m) == "tests"
+        )
+        for path in python_files(*OUTSIDE_TESTS)
+    }
+    assert {path: found for path, found in offenders.items() if found} == {}
+
+
+def test_testkit_does_not_need_pytest():
+    needing = [
+        str(path.relative_to(ROOT))
+        for path in python_files("testkit")
+        if {top_level(m) for m in imported_modules(path)} & {"pytest", "pytest_asyncio", "_pytest"}
+    ]
+    assert needing == []
+
+
+def router_modules() -> dict[str, Path]:
+    """Modules of backend/api that define a `router`, by dotted name."""
+    found = {}
+    for path in python_files("backend/api"):
+        tree = ast.parse(path.read_text())
+        assigns_router = any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "router" for t in node.targets)
+            for node in tree.body
+        )
+        if assigns_router:
+            found["backend.api." + path.stem] = path
+    return found
+
+
+def test_the_router_check_sees_the_routers():
+    """Guard for the check below: it must find routers, or it would pass vacuously."""
+    assert {"backend.api.videos", "backend.api.games"} <= set(router_modules())
+
+
+@pytest.mark.parametrize("name", sorted(router_modules()))
+def test_routers_do_not_import_routers(name: str):
+    routers = set(router_modules())
+    path = router_modules()[name]
+    imported = {m for m in imported_modules(path) if m in routers and m != name}
+    # `from backend.api import videos` names the router as an alias, not as a module.
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "backend.api":
+            imported |= {f"backend.api.{a.name}" for a in node.names} & routers
+    assert imported == set()
