@@ -18,7 +18,8 @@ nox.options.sessions = ["fast"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
 # What to measure and the floor (branch mode, 90%) live in pyproject.toml's [tool.coverage].
-COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered", "--cov-report=xml:build/coverage.xml"]
+COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
+            "--cov-report=xml:build/coverage.xml"]  # fmt: skip
 
 
 def install(session: nox.Session, *groups: str) -> None:
