@@ -22,13 +22,15 @@ COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
             "--cov-report=xml:build/coverage.xml"]  # fmt: skip
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    """The app's dependencies plus dependency groups, all from pyproject.toml (the only list).
+def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
+    """The app's dependencies, extras and dependency groups, all from pyproject.toml.
 
     The app itself is not installed: pytest imports it from the checkout (`pythonpath = .`),
     which spares a package build on every run and keeps a reused environment starting fast.
     """
     requirements = list(PYPROJECT["project"]["dependencies"])
+    for extra in extras:
+        requirements += PYPROJECT["project"]["optional-dependencies"][extra]
     for group in groups:
         requirements += nox.project.dependency_groups(PYPROJECT, group)
     session.install(*requirements)
@@ -58,10 +60,21 @@ def debug(session: nox.Session) -> None:
 
 
 @nox.session
+def postgres(session: nox.Session) -> None:
+    """Whole suite on PostgreSQL, in parallel: a server of its own, or `-- --db-url=URL`."""
+    install(session, "postgres", extras=("postgres",))
+    session.run("pytest", *XDIST, "--db=postgresql", *(session.posargs or ["-q"]))
+
+
+@nox.session
 def ci(session: nox.Session) -> None:
-    """Everything, in parallel, branch coverage (fail under 90%), JUnit XML; then typecheck."""
-    install(session, "coverage")
-    session.run("pytest", *XDIST, *COVERAGE, "--junitxml=build/junit.xml", "--durations=10",
+    """Everything on SQLite, then on PostgreSQL what reaches the database; one coverage report
+    (fail under 90%), JUnit XML per engine; then typecheck."""
+    install(session, "coverage", extras=("postgres",))
+    session.run("pytest", *XDIST, "--db=sqlite", "--cov", "--cov-report=", "--cov-fail-under=0",
+                "--junitxml=build/junit-sqlite.xml", *session.posargs)  # fmt: skip
+    session.run("pytest", *XDIST, "--db=postgresql", "--database-tests-only", *COVERAGE,
+                "--cov-append", "--junitxml=build/junit-postgresql.xml", "--durations=10",
                 *session.posargs)  # fmt: skip
     session.notify("typecheck")
 

@@ -1,17 +1,29 @@
 """Run the whole suite again and again, each time in a new random order, to catch flaky tests.
 
-    python scripts/stress.py [--runs N] [--workers W] [-- PYTEST ARGS...]
+    python scripts/stress.py [--runs N] [--workers W] [--mode serial|parallel|both]
+                             [--seed SEED] [-- PYTEST ARGS...]
 
-N runs serially, then N on W xdist workers (`--dist worksteal`), each with a fresh
-pytest-randomly seed; then a summary of runs, tests and failures, with the seed of every
-failing run and the command that replays its order (`pytest --randomly-seed=SEED ...`).
-Exits 1 if any run failed. Each run's output is kept in build/stress/.
+N runs serially, then N on W xdist workers (`--dist worksteal`, as `nox -s parallel` and `ci`
+run), each with a fresh pytest-randomly seed; then a summary of runs, tests and failures.
+
+A failure that only one order shows is lost unless it can be replayed, so every failing run
+gets commands that replay it, each a complete shell line (`cd ROOT && PYTHON -m pytest ...`,
+the interpreter that ran it, whatever environment the shell has active):
+- the same pytest command: same seed, hence the same collection order, and for a parallel run
+  the same worker count and distribution. Worksteal hands tests out by timing, so a parallel
+  replay may need several tries: `--seed SEED --mode parallel --runs K` makes them.
+- for a parallel run, each failing worker's own sequence of tests in one process, read back
+  from the run's verbose output (an `@file` of node ids, kept in order by
+  `--randomly-dont-reorganize`; test paths given after `--` are left out, options kept): the
+  order that failed, every time, with no timing left to luck.
+Exits 1 if any run failed, 2 on bad options. Each run's output is kept in build/stress/.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -23,6 +35,31 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "build" / "stress"
+MODES = ("serial", "parallel")
+SEEDS = 2**32  # pytest-randomly seeds Python's, NumPy's (and others') generators with it
+# xdist's verbose report line: "[gw3] [ 45%] PASSED tests/test_x.py::test_y[1] "
+WORKER_LINE = re.compile(r"^\[(gw\d+)\] \[\s*\d+%\] [A-Z]+ (.+?)\s*$")
+
+
+def whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def at_least_one(text: str) -> int:
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_value(text: str) -> int:
+    value = whole_number(text)
+    if not 0 <= value < SEEDS:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {SEEDS - 1}, got {value}")
+    return value
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -30,20 +67,37 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(
         prog="stress",
         description="Run the suite N times serially and N times on xdist workers, "
-        "each with a new random test order.",
-        epilog="Arguments after `--` go to every pytest run, e.g. `-- -m 'not slow'`.",
+        "each with a new random test order (or the one given by --seed).",
+        epilog="Arguments after `--` go to every pytest run, e.g. `-- -m 'not slow'`. "
+        "Replay a failed parallel run: `--seed SEED --mode parallel --workers W --runs 5`.",
     )
-    parser.add_argument("--runs", type=int, default=5, help="runs per mode (default 5)")
-    parser.add_argument("--workers", type=int, default=4, help="xdist workers in parallel mode (4)")
+    parser.add_argument(
+        "--runs", type=at_least_one, default=5, metavar="N", help="runs per mode (default 5)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=at_least_one,
+        default=4,
+        metavar="W",
+        help="xdist workers in parallel mode (default 4; more than the CPUs interleave more)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=(*MODES, "both"),
+        default="both",
+        help="serial runs, parallel runs (-n W --dist worksteal), or both (default)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=seed_value,
+        metavar="SEED",
+        help="use this pytest-randomly seed in every run instead of a new one each time",
+    )
     ours, pytest_args = list(argv), []
     if "--" in ours:
         split = ours.index("--")
         ours, pytest_args = ours[:split], ours[split + 1 :]
-    args = parser.parse_args(ours)
-    for name in ("runs", "workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
-    return args, pytest_args
+    return parser.parse_args(ours), pytest_args
 
 
 @dataclass
@@ -51,7 +105,8 @@ class Run:
     mode: str
     number: int
     seed: int
-    replay: str = ""  # the pytest command line that reproduces this run's order
+    replay: str = ""  # the shell line that runs this run's pytest command again
+    worker_replays: dict[str, str] = field(default_factory=dict)  # failing worker: shell line
     returncode: int = -1
     tests: int = 0
     failures: int = 0
@@ -69,6 +124,12 @@ class Run:
         return self.returncode == 0
 
 
+def shell_line(*pytest_args: str) -> str:
+    """A line to paste into a shell anywhere: the repository root, this interpreter, pytest."""
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args]
+    return f"cd {shlex.quote(str(ROOT))} && {shlex.join(command)}"
+
+
 def read_junit(run: Run, report: Path) -> None:
     """Counts and failed test ids from pytest's JUnit XML (merged from all xdist workers)."""
     if not report.exists():
@@ -84,14 +145,39 @@ def read_junit(run: Run, report: Path) -> None:
             run.failed_tests.append(f"{case.get('classname')}::{case.get('name')}")
 
 
+def worker_orders(output: str) -> tuple[dict[str, list[str]], set[str]]:
+    """Each worker's node ids in the order it ran them, and the workers that failed one."""
+    orders: dict[str, list[str]] = {}
+    failing: set[str] = set()
+    for line in output.splitlines():
+        match = WORKER_LINE.match(line)
+        if match is None:
+            continue
+        worker, node = match.groups()
+        order = orders.setdefault(worker, [])
+        if node not in order:  # a test reported twice (passed, then an error at teardown)
+            order.append(node)
+        if " FAILED " in line or " ERROR " in line:
+            failing.add(worker)
+    return orders, failing
+
+
+def options_only(pytest_args: list[str]) -> list[str]:
+    """`pytest_args` without the test paths: next to an @file of node ids, pytest would merge
+    a path with the node ids in the same file and run them in the file's order instead."""
+    return [arg for arg in pytest_args if not (ROOT / arg.split("::")[0]).exists()]
+
+
 def execute(run: Run, mode_args: list[str], pytest_args: list[str]) -> None:
     report = LOGS / f"{run.name}.xml"
     seed = f"--randomly-seed={run.seed}"
+    # Verbose in parallel: the lines that say which worker ran which test, in its order.
+    verbosity = "-v" if mode_args else "-q"
     command = [
         sys.executable,
         "-m",
         "pytest",
-        "-q",
+        verbosity,
         "-p",
         "no:cacheprovider",  # each run stands alone; none reorders by the last failures
         seed,
@@ -99,13 +185,21 @@ def execute(run: Run, mode_args: list[str], pytest_args: list[str]) -> None:
         *mode_args,
         *pytest_args,
     ]
-    run.replay = shlex.join(["pytest", seed, *mode_args, *pytest_args])
+    run.replay = shell_line(seed, *mode_args, *pytest_args)
     started = time.monotonic()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     run.seconds = time.monotonic() - started
     run.returncode = result.returncode
     (LOGS / f"{run.name}.log").write_text(result.stdout + result.stderr)
     read_junit(run, report)
+    if mode_args and not run.ok:
+        orders, failing = worker_orders(result.stdout)
+        for worker in sorted(failing):
+            order = LOGS / f"{run.name}-{worker}.args"
+            order.write_text("".join(f"{node}\n" for node in orders[worker]))
+            run.worker_replays[worker] = shell_line(
+                seed, "--randomly-dont-reorganize", f"@{order}", *options_only(pytest_args)
+            )
 
 
 def summary(runs: list[Run]) -> str:
@@ -127,30 +221,35 @@ def summary(runs: list[Run]) -> str:
     )
     for run in failed:
         lines.append(
-            f"FAILED {run.mode} run {run.number}, seed {run.seed}: replay with "
-            f"`{run.replay}` (log: {LOGS / run.name}.log)"
+            f"FAILED {run.mode} run {run.number}, seed {run.seed} (log: {LOGS / run.name}.log)"
         )
         lines.extend(f"    {test}" for test in run.failed_tests)
+        lines.append(f"  replay the run (same seed, mode and workers):\n    {run.replay}")
+        for worker, replay in run.worker_replays.items():
+            lines.append(f"  replay {worker}'s tests in its order, in one process:\n    {replay}")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str]) -> int:
     args, pytest_args = parse_args(argv)
     LOGS.mkdir(parents=True, exist_ok=True)
-    modes = [
-        ("serial", []),
-        (f"{args.workers}-workers", ["-n", str(args.workers), "--dist", "worksteal"]),
-    ]
+    all_modes = {
+        "serial": [],
+        "parallel": ["-n", str(args.workers), "--dist", "worksteal"],
+    }
+    modes = MODES if args.mode == "both" else (args.mode,)
     seeds = random.SystemRandom()
     runs: list[Run] = []
-    for mode, mode_args in modes:
+    total = len(modes) * args.runs
+    for mode in modes:
         for number in range(1, args.runs + 1):
-            run = Run(mode, number, seed=seeds.randrange(1, 2**31))
-            execute(run, mode_args, pytest_args)
+            seed = seeds.randrange(1, 2**31) if args.seed is None else args.seed
+            run = Run(mode, number, seed)
+            execute(run, all_modes[mode], pytest_args)
             runs.append(run)
             status = "ok" if run.ok else f"FAILED (exit {run.returncode})"
             print(
-                f"[{len(runs)}/{2 * args.runs}] {mode} seed={run.seed}: {run.tests} tests, "
+                f"[{len(runs)}/{total}] {mode} seed={run.seed}: {run.tests} tests, "
                 f"{run.failures + run.errors} failures, {run.seconds:.1f}s {status}",
                 flush=True,
             )

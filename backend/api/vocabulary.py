@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, cast, func, select
 
 from backend.api.common import Language, StrictModel, errors, invalid, require_transcript
 from backend.api.dependencies import OwnedVideo
@@ -121,8 +121,9 @@ async def progress(user: CurrentUser, session: SessionDep) -> Progress:
         .where(Game.owner_id == user.id, Question.answer.is_not(None))
         .subquery()
     )
-    # A SUM keeps its argument's type: summed as a Boolean, 3 right answers would read as True.
-    correct_count = func.coalesce(func.sum(answered.c.correct, type_=Integer), 0)
+    # Counted as integers: PostgreSQL has no SUM of booleans, and SQLAlchemy would read a SUM
+    # typed Boolean back as True rather than 3.
+    correct_count = func.coalesce(func.sum(cast(answered.c.correct, Integer)), 0)
     answers, correct = (await session.execute(select(func.count(), correct_count))).one()
     unfinished = await session.scalar(
         select(func.count(func.distinct(Question.game_id)))

