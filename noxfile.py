@@ -82,7 +82,7 @@ def ci(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Measure the speed-ups, naive vs optimized side by side (`-- --compare FILE`, `--help`)."""
-    install(session, "bench")
+    install(session, "bench", extras=("postgres",))
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
