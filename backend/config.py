@@ -5,10 +5,15 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, HttpUrl, ValidationError, model_validator
+from pydantic import Field, HttpUrl, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_JWT_SECRET = "change-me-development-only-secret"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./backend.sqlite3"
+# The app's async driver -> the sync driver schema work and the tests' sync engine use.
+SYNC_DRIVERS = {"aiosqlite": "", "asyncpg": "psycopg"}
 
 
 class Environment(StrEnum):
@@ -17,13 +22,47 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """DATABASE_URL alone: what `alembic` needs, without the app's other (production) checks."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("database_url")
+    @classmethod
+    def _an_async_url_of_a_known_engine(cls, value: str) -> str:
+        # Only the dialect is loaded here, never the driver (asyncpg is imported when an
+        # engine is built, and only for a postgresql+asyncpg URL).
+        try:
+            dialect = make_url(value).get_dialect(_is_async=True)
+        except (ArgumentError, NoSuchModuleError, ValueError) as error:
+            raise ValueError(f"not a database URL SQLAlchemy knows: {error}") from None
+        if not dialect.is_async:
+            raise ValueError(
+                "needs an async driver, such as sqlite+aiosqlite:///./backend.sqlite3 "
+                "or postgresql+asyncpg://user:password@host/dbname"
+            )
+        return value
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for a sync driver (schema work, the tests' sync engine):
+        `+aiosqlite` -> plain sqlite, `+asyncpg` -> `+psycopg` (psycopg 3)."""
+        scheme, separator, rest = self.database_url.partition("://")
+        dialect, plus, driver = scheme.partition("+")
+        if plus and driver in SYNC_DRIVERS:
+            sync_driver = SYNC_DRIVERS[driver]
+            scheme = f"{dialect}+{sync_driver}" if sync_driver else dialect
+        return f"{scheme}{separator}{rest}"
+
+
+class Settings(DatabaseSettings):
     """Every knob of the service; each field is the environment variable of the same name."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     app_env: Environment = Environment.DEVELOPMENT
-    database_url: str = "sqlite+aiosqlite:///./backend.sqlite3"
     media_dir: Path = Path("media")
     # HS256 wants a key as long as its 32-byte digest (RFC 7518 3.2); PyJWT warns below that.
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32)
@@ -39,11 +78,6 @@ class Settings(BaseSettings):
         if self.app_env is Environment.PRODUCTION and self.jwt_secret == DEFAULT_JWT_SECRET:
             raise ValueError("JWT_SECRET must be set to a private value when APP_ENV=production")
         return self
-
-    @property
-    def sync_database_url(self) -> str:
-        """The same database for the sync driver, which does schema work."""
-        return self.database_url.replace("+aiosqlite", "", 1)
 
 
 def describe_settings_error(error: ValidationError) -> str:

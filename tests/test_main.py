@@ -14,6 +14,7 @@ from backend.config import Environment, Settings
 from backend.dependencies import get_transcription_service, get_translation_service
 from backend.main import create_app
 from backend.models import Base, CachedTranslation
+from backend.schema import head_revision
 from backend.services.errors import ServiceUnavailable
 from backend.services.transcription import WhisperTranscriptionService
 
@@ -108,13 +109,16 @@ class TestCreateApp:
 
 
 class TestLifespan:
-    async def test_start_creates_tables_and_media_dir_and_stop_disposes(self, tmp_path):
+    async def test_start_migrates_makes_the_media_dir_and_stop_disposes(self, tmp_path):
         settings = private_settings(tmp_path)
         app = create_app(settings)
 
         async with app.router.lifespan_context(app):
             assert settings.media_dir.is_dir()
             assert set(Base.metadata.tables) <= table_names(tmp_path / "app.sqlite3")
+            with sqlite3.connect(tmp_path / "app.sqlite3") as connection:
+                (revision,) = connection.execute("SELECT version_num FROM alembic_version")
+            assert revision == (head_revision(),)
             # The schema connection went back to the pool, to be closed at shutdown.
             assert app.state.engine.pool.checkedin() == 1
 
