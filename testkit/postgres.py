@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from testkit.processes import alive
 
 if TYPE_CHECKING:
+    import psycopg
     from pytest_postgresql.janitor import DatabaseJanitor
 
 INSTALL_HINT = (
@@ -87,6 +88,19 @@ class PostgresAddress:
             query={"host": self.host, "port": str(self.port)} if unix_socket else {},
         ).render_as_string(hide_password=False)
 
+    def connect(self) -> psycopg.Connection[Any]:
+        """A psycopg connection to the maintenance database, failing fast when unreachable."""
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=self.maintenance_db,
+            connect_timeout=5,
+        )
+
     def describe(self) -> str:
         return f"{self.user}@{self.host}:{self.port}"
 
@@ -118,14 +132,7 @@ def check_server(address: PostgresAddress) -> None:
     except ImportError:
         raise DatabaseSetupError(f"--db=postgresql: {INSTALL_HINT}") from None
     try:
-        with psycopg.connect(
-            host=address.host,
-            port=address.port,
-            user=address.user,
-            password=address.password,
-            dbname=address.maintenance_db,
-            connect_timeout=5,
-        ) as connection:
+        with address.connect() as connection:
             row = connection.execute(
                 "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
@@ -204,16 +211,7 @@ def _is_postgres(pid: int) -> bool:
 
 def database_names(address: PostgresAddress, prefix: str) -> list[str]:
     """Databases on the server whose name starts with `prefix`."""
-    import psycopg
-
-    with psycopg.connect(
-        host=address.host,
-        port=address.port,
-        user=address.user,
-        password=address.password,
-        dbname=address.maintenance_db,
-        connect_timeout=5,
-    ) as connection:
+    with address.connect() as connection:
         rows = connection.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
         ).fetchall()

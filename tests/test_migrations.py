@@ -12,7 +12,6 @@ same tests run on any engine that fixture can make.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -55,10 +54,9 @@ class TestPytestAlembic:
 
 
 @pytest.fixture
-def engine(empty_database_url: str) -> Iterator[Engine]:
-    engine = build_sync_engine(empty_database_url)
-    yield engine
-    engine.dispose()
+def engine(alembic_engine: Engine) -> Engine:
+    """A sync engine on the test's empty database (the one pytest-alembic's checks get)."""
+    return alembic_engine
 
 
 def app_tables(engine: Engine) -> set[str]:
