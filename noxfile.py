@@ -68,8 +68,7 @@ def postgres(session: nox.Session) -> None:
 
 @nox.session
 def ci(session: nox.Session) -> None:
-    """Everything on SQLite, then on PostgreSQL what reaches the database; one coverage report
-    (fail under 90%), JUnit XML per engine; then typecheck."""
+    """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); typecheck."""
     install(session, "coverage", extras=("postgres",))
     session.run("pytest", *XDIST, "--db=sqlite", "--cov", "--cov-report=", "--cov-fail-under=0",
                 "--junitxml=build/junit-sqlite.xml", *session.posargs)  # fmt: skip
