@@ -125,7 +125,7 @@ def changed(session: nox.Session) -> None:
 @nox.session
 def stress(session: nox.Session) -> None:
     """Suite N times serial + N times on 4 workers, new random order each (`-- --runs 3`)."""
-    install(session, "test")
+    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
     session.run("python", "scripts/stress.py", *session.posargs)
 
 

@@ -3,6 +3,7 @@
     python -m benchmarks                          # the whole table (a few minutes)
     python -m benchmarks --rounds 5               # more rounds for every figure
     python -m benchmarks --only db_isolation_ms,password_hash_us
+    python -m benchmarks --engines postgresql --only per_test_ms
     python -m benchmarks --compare benchmarks/baseline.json [--factor 1.5]
     python -m benchmarks --current build/bench/latest.json --compare benchmarks/baseline.json
 
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from benchmarks import compare, report
-from benchmarks.figures import KEYS, Plan
+from benchmarks.core import ENGINES
+from benchmarks.figures import KEYS, NAMES, Plan, selected
 from benchmarks.runner import run
 
 Number = TypeVar("Number", int, float)
@@ -46,15 +48,25 @@ def factor(text: str) -> float:
     return _at_least_one(text, float, "a number such as 1.5", " (1.5 allows a ratio 1.5x worse)")
 
 
-def figure_list(text: str) -> list[str]:
+def _names(text: str, known: Sequence[str], kind: str) -> list[str]:
+    """A comma-separated list of known names, or the error argparse shows beside the option."""
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in KEYS]
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
-            f"unknown figure(s) {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(KEYS)}"
+            f"unknown {kind}(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(known)}"
         )
-    return names
+    return list(dict.fromkeys(names))
+
+
+def figure_list(text: str) -> list[str]:
+    """Figure names (every chosen engine) or keys (`per_test_ms@postgresql`: that one)."""
+    return _names(text, (*NAMES, *(key for key in KEYS if key not in NAMES)), "figure")
+
+
+def engine_list(text: str) -> list[str]:
+    return _names(text, ENGINES, "engine")
 
 
 def existing_file(text: str) -> Path:
@@ -69,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
         prog="nox -s bench --",
         description="Measure the suite's speed the naive and the optimized way, side by side.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="figures: " + ", ".join(KEYS),
+        epilog="figures: " + ", ".join(NAMES) + "; engines: " + ", ".join(ENGINES),
     )
     p.add_argument(
         "--rounds",
@@ -100,7 +112,21 @@ def parser() -> argparse.ArgumentParser:
         help="grow the fast part of the suite up to K times its size looking for the parallel "
         "crossover (default 8; 0 skips the crossover)",
     )
-    p.add_argument("--only", type=figure_list, metavar="A,B", help="measure only these figures")
+    p.add_argument(
+        "--engines",
+        type=engine_list,
+        default=list(ENGINES),
+        metavar="A,B",
+        help=f"the database engines to measure on, side by side (default {','.join(ENGINES)}); "
+        "SQLite's figures keep their names as keys, the others are `figure@engine`",
+    )
+    p.add_argument(
+        "--only",
+        type=figure_list,
+        metavar="A,B",
+        help="measure only these figures: a name (on every engine) or a key such as "
+        "per_test_ms@postgresql",
+    )
     p.add_argument(
         "--compare",
         type=existing_file,
@@ -152,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = p.parse_args(argv)
     if options.current and not options.compare:
         p.error("--current needs --compare FILE (what to compare it with)")
+    if not options.current and not selected(plan_of(options)):
+        p.error("--only names no figure measured on --engines " + ",".join(options.engines))
     if options.current:
         result = compare.load(options.current)
     else:

@@ -3,13 +3,14 @@
 Ratios (naive time / optimized time, measured side by side in one run) and not absolute times:
 a baseline made on another machine, or on this one while it was busy, still means something.
 A figure regresses when its ratio fell by more than `factor` (1.5 means "now less than two
-thirds of the baseline's speed-up").
+thirds of the baseline's speed-up"). Figures measured now but absent from the baseline (such as
+PostgreSQL's, `name@postgresql`, against a baseline from before them) are listed as new.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class Report:
     comparisons: list[Comparison]
     missing: list[str]  # in the baseline, not measured now
     unrated: list[str]  # measured in both, but one side has no ratio
+    new: list[str] = field(default_factory=list)  # measured now, not in the baseline
 
     @property
     def regressions(self) -> list[Comparison]:
@@ -76,7 +78,8 @@ def compare(
             unrated.append(name)
             continue
         comparisons.append(Comparison(name, before, after, factor))
-    return Report(comparisons, missing, unrated)
+    new = sorted(name for name in now if name not in then)
+    return Report(comparisons, missing, unrated, new)
 
 
 def render(report: Report, baseline_name: str) -> str:
@@ -96,6 +99,8 @@ def render(report: Report, baseline_name: str) -> str:
     lines.append("")
     for name in report.missing:
         lines.append(f"- `{name}`: in the baseline but not measured in this run (not compared)")
+    for name in report.new:
+        lines.append(f"- `{name}`: new, not in the baseline (not compared)")
     for name in report.unrated:
         lines.append(f"- `{name}`: no ratio on one side (not compared)")
     for each in report.regressions:

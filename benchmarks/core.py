@@ -20,10 +20,28 @@ from pathlib import Path
 from typing import Any
 
 WAYS = ("naive", "optimized")
+# The engines the suite runs on (testkit.databases.ENGINES, not imported: `--help` stays quick).
+# SQLite's figures keep their plain keys, so results from before the engine dimension compare.
+ENGINES = ("sqlite", "postgresql")
+DEFAULT_ENGINE = "sqlite"
+ENGINE_SEPARATOR = "@"
 
 NAIVE_FLAGS = ("--db-isolation=recreate", "--real-password-hashing")
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
 TIMING = ("-p", "benchmarks.timing_plugin")
+
+
+def engine_key(name: str, engine: str) -> str:
+    """A figure's key on an engine: `per_test_ms` on SQLite, `per_test_ms@postgresql` else."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    return name if engine == DEFAULT_ENGINE else f"{name}{ENGINE_SEPARATOR}{engine}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """The figure's name and engine of a key (a key without an engine is SQLite's)."""
+    name, _, engine = key.partition(ENGINE_SEPARATOR)
+    return name, engine or DEFAULT_ENGINE
 
 
 def rounded(value: float | None) -> float | None:
@@ -159,6 +177,8 @@ class Bench:
         self.progress = progress
         self.warnings: list[str] = []
         self.runs = 0
+        # What several figures of one engine read, measured once (benchmarks.processes.db_counts).
+        self.memo: dict[str, Any] = {}
 
     def rounds(
         self,
@@ -186,18 +206,24 @@ class Bench:
         label: str,
         args: Sequence[str],
         *,
+        engine: str | None = None,
         naive: bool = False,
         timed: bool = True,
         python_flags: tuple[str, ...] = (),
     ) -> PytestRun:
-        """Run pytest in a fresh process; wall time, exit code and (if timed) per-test times."""
+        """Run pytest in a fresh process; wall time, exit code and (if timed) per-test times.
+
+        `engine` adds `--db=<engine>` (PostgreSQL: the run starts its own server and clones
+        its template per worker); None leaves the suite's default.
+        """
         self.runs += 1
+        label = label if engine in (None, DEFAULT_ENGINE) else f"{label}-{engine}"
         log = self.logs / f"{self.runs:03d}-{label}.log"
         timings_file = self.logs / f"{self.runs:03d}-{label}.json"
         command = [sys.executable, *python_flags, *PYTEST[1:]]
         if timed:
             command += [*TIMING, "--bench-timings", str(timings_file)]
-        command += [*(NAIVE_FLAGS if naive else ()), *args]
+        command += [*(NAIVE_FLAGS if naive else ()), *([f"--db={engine}"] if engine else []), *args]
         started = time.perf_counter()
         with log.open("w") as output:
             output.write(" ".join(command) + "\n\n")

@@ -27,7 +27,9 @@ def crossover(
         for mode, extra in (("serial", ()), ("parallel", PARALLEL)):
             bench.progress(f"crossover: {label}, {mode}")
             measured[mode] = bench.pytest(
-                f"crossover-{label}-{mode}", ["-q", *NOT_SLOW, *extra, *size_args, *selection]
+                f"crossover-{label}-{mode}",
+                ["-q", *NOT_SLOW, *extra, *size_args, *selection],
+                engine=runs.engine,
             )
         found = {
             "tests": len(measured["serial"].tests),
@@ -65,7 +67,7 @@ def crossover(
                 break
             repeat *= 2
     points.sort(key=lambda each: each["tests"])
-    return describe_crossover(points)
+    return {"engine": runs.engine, **describe_crossover(points)}
 
 
 def describe_crossover(points: list[dict[str, Any]]) -> dict[str, Any]:

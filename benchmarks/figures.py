@@ -1,8 +1,11 @@
 """The one list of figures, so that the options, the run and the table agree on what exists.
 
-Each figure has a name, a group (timed in this process, in a fresh pytest process, or from the
-shared whole-suite runs) and how to measure it given the run's Plan. The list's order is the
-table's order.
+Each figure is defined once: its name, its group (timed in this process, in a fresh pytest
+process, from the shared whole-suite runs, or among a run's one-off costs), the engines it is
+measured on and how to measure it on one engine given the run's Plan. The registry has one
+entry per figure and engine, generated from those definitions: SQLite's keeps the figure's
+name as its key (results from before PostgreSQL compare), the others are `name@engine`
+(benchmarks.core.engine_key). The list's order is the table's order, engines side by side.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from benchmarks import in_process, processes
-from benchmarks.core import Bench, Figure
+from benchmarks.core import DEFAULT_ENGINE, ENGINES, Bench, Figure, engine_key
 
-Group = Literal["in-process", "subprocess", "suite"]
+Group = Literal["in-process", "subprocess", "suite", "one-off"]
+# The groups whose figures are measured together, once per engine (benchmarks.runner).
+SHARED_GROUPS: tuple[Group, ...] = ("one-off", "suite")
 
 
 @dataclass(frozen=True)
@@ -26,41 +31,95 @@ class Plan:
     naive_rounds: int
     with_slow: bool
     crossover_max: int
-    only: list[str] | None
+    only: list[str] | None  # figure names or keys
     suite: list[str]  # what "the whole suite" is; empty: pytest's testpaths
+    engines: list[str]
 
 
-Measure = Callable[[Bench, Plan], Figure | None]
+Measure = Callable[[Bench, Plan, str], Figure | None]
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    group: Group
+    # None for the shared groups: one measurement per engine makes all their figures.
+    measure: Measure | None = None
+    engines: tuple[str, ...] = ENGINES
 
 
 @dataclass(frozen=True)
 class Entry:
+    """One figure on one engine: a row of the table, a key of the result."""
+
     key: str
-    group: Group
-    # None for the suite group: one set of suite runs measures those together (benchmarks.suite).
-    measure: Measure | None = None
+    definition: Definition
+    engine: str
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def group(self) -> Group:
+        return self.definition.group
 
 
-FIGURES = (
-    Entry("db_isolation_ms", "in-process", lambda b, p: in_process.db_isolation(b, p.rounds)),
-    Entry("password_hash_us", "in-process", lambda b, p: in_process.password_hash(b, p.rounds)),
-    Entry("shared_data_ms", "in-process", lambda b, p: in_process.shared_data(b, p.rounds)),
-    Entry("single_test_s", "subprocess", lambda b, p: processes.single_test(b, p.rounds)),
-    Entry("api_test_ms", "subprocess", lambda b, p: processes.api_test(b, p.rounds)),
-    Entry(
+SQLITE_ONLY = (DEFAULT_ENGINE,)
+DEFINITIONS = (
+    Definition(
+        "db_isolation_ms", "in-process", lambda b, p, e: in_process.db_isolation(b, p.rounds, e)
+    ),
+    Definition(
+        "password_hash_us",
+        "in-process",
+        lambda b, p, e: in_process.password_hash(b, p.rounds),
+        SQLITE_ONLY,  # no database involved
+    ),
+    Definition(
+        "shared_data_ms",
+        "in-process",
+        lambda b, p, e: in_process.shared_data(b, p.rounds),
+        SQLITE_ONLY,
+    ),
+    Definition(
+        "single_test_s", "subprocess", lambda b, p, e: processes.single_test(b, p.rounds, e)
+    ),
+    Definition("api_test_ms", "subprocess", lambda b, p, e: processes.api_test(b, p.rounds, e)),
+    Definition(
         "auth_module_s",
         "subprocess",
-        lambda b, p: processes.auth_module(b, p.rounds, p.naive_rounds),
+        lambda b, p, e: processes.auth_module(b, p.rounds, p.naive_rounds, e),
     ),
-    Entry("per_test_ms", "suite"),
-    Entry("suite_serial_s", "suite"),
-    Entry("suite_parallel_s", "suite"),
-    Entry(
+    Definition("per_test_ms", "suite"),
+    Definition("suite_serial_s", "suite"),
+    Definition("suite_parallel_s", "suite"),
+    Definition(
         "collection_s",
         "subprocess",
-        lambda b, p: processes.collection(b, p.rounds, p.suite),
+        lambda b, p, e: processes.collection(b, p.rounds, p.suite),
+        SQLITE_ONLY,  # collection imports the same modules on either engine
     ),
+    Definition("server_start_s", "one-off", engines=("postgresql",)),
+    Definition("template_build_s", "one-off"),
+    Definition("clone_ms", "one-off"),
+    Definition("drop_ms", "one-off"),
+)
+FIGURES = tuple(
+    Entry(engine_key(definition.name, engine), definition, engine)
+    for definition in DEFINITIONS
+    for engine in definition.engines
 )
 BY_KEY = {entry.key: entry for entry in FIGURES}
 KEYS = tuple(BY_KEY)
-SUITE_KEYS = tuple(entry.key for entry in FIGURES if entry.group == "suite")
+NAMES = tuple(definition.name for definition in DEFINITIONS)
+
+
+def selected(plan: Plan) -> list[Entry]:
+    """The entries a plan asks for: on its engines, and named in `--only` (name or key)."""
+    return [
+        entry
+        for entry in FIGURES
+        if entry.engine in plan.engines
+        and (plan.only is None or entry.key in plan.only or entry.name in plan.only)
+    ]

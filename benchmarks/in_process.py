@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.core import Bench, Figure, rounded
+from benchmarks.core import DEFAULT_ENGINE, Bench, Figure, engine_key, rounded
+from benchmarks.databases import DATABASE, scratch_database
 
 if TYPE_CHECKING:
     from fastapi_users.password import PasswordHelper
@@ -28,13 +27,18 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def scratch_app() -> Iterator[tuple[Settings, Engine]]:
-    """The test settings (as the fixtures make them) on a scratch database file."""
+def scratch_app(engine: str = DEFAULT_ENGINE) -> Iterator[tuple[Settings, Engine]]:
+    """The test settings (as the fixtures make them) on a scratch database of `engine`.
+
+    SQLite: a fresh file whose tables `create_schema` makes. PostgreSQL: a clone of the
+    migrated template on a server of the bench's own (create_schema finds the tables there).
+    """
     from testkit.database import create_schema
     from testkit.settings import settings_for_tests
 
-    with tempfile.TemporaryDirectory(prefix="backend-bench-") as folder:
-        settings = settings_for_tests(Path(folder), "bench")
+    with scratch_database(engine) as (folder, url):
+        overrides = {"database_url": url} if url else {}
+        settings = settings_for_tests(folder, DATABASE, **overrides)
         sync_engine = create_schema(settings)
         try:
             yield settings, sync_engine
@@ -64,18 +68,23 @@ async def median_of(count: int, step: Callable[[], Awaitable[None]]) -> float:
     return statistics.median(samples)
 
 
-def db_isolation(bench: Bench, rounds: int, samples: int = 200) -> Figure:
+def db_isolation(
+    bench: Bench, rounds: int, engine: str, samples: int = 200, naive_samples: int = 50
+) -> Figure:
+    from sqlalchemy import text
+
     from testkit.database import recreate_schema, rolled_back_connection
 
     figure = Figure(
-        "db_isolation_ms",
+        engine_key("db_isolation_ms", engine),
         "ms",
-        f"setup + teardown of one test's database state, in-process, median of {samples}",
+        "setup + teardown of one test's database state, in-process, median of "
+        f"{samples} (naive {naive_samples})",
         "optimized <= 1 ms and >= 20x less than recreate",
     )
-    with scratch_app() as (settings, sync_engine):
+    with scratch_app(engine) as (settings, sync_engine):
 
-        async def measure() -> None:
+        async def measure() -> float:
             async with async_engine_of(settings) as async_engine:
 
                 async def optimized() -> None:
@@ -87,12 +96,20 @@ def db_isolation(bench: Bench, rounds: int, samples: int = 200) -> Figure:
                     async with rolled_back_connection(async_engine):
                         pass
 
-                steps = {"naive": naive, "optimized": optimized}
+                steps = {"naive": (naive, naive_samples), "optimized": (optimized, samples)}
                 await median_of(20, optimized)  # warm the pool and the statement caches
                 for way in bench.rounds(figure.key, rounds):
-                    figure.add(way, await median_of(samples, steps[way]) * 1000)
+                    step, count = steps[way]
+                    figure.add(way, await median_of(count, step) * 1000)
+                async with rolled_back_connection(async_engine) as connection:
 
-        asyncio.run(measure())
+                    async def select_one() -> None:
+                        await connection.execute(text("SELECT 1"))
+
+                    return await median_of(samples, select_one)
+
+        round_trip = asyncio.run(measure())
+    figure.extra = {"select_1_round_trip_ms": rounded(round_trip * 1000)}
     figure.met = figure.at_most(1) and (figure.ratio or 0) >= 20
     return figure
 

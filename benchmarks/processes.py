@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from benchmarks.core import PYTEST, Bench, Figure, median_or_none, rounded
+from benchmarks.core import PYTEST, Bench, Figure, engine_key, median_or_none, rounded
+from benchmarks.db_counter import round_trips
 
 # A test of its own rather than one of tests/api/test_auth.py, so that its figures stay
 # comparable when the other API tests change.
@@ -23,9 +24,9 @@ AUTH_MODULE = "tests/api/test_auth.py"
 IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 
 
-def single_test(bench: Bench, rounds: int) -> Figure:
+def single_test(bench: Bench, rounds: int, engine: str) -> Figure:
     figure = Figure(
-        "single_test_s",
+        engine_key("single_test_s", engine),
         "s",
         f"wall of a fresh process running one API test (`pytest {REFERENCE_TEST}`)",
         "optimized <= 1.2 s",
@@ -33,7 +34,10 @@ def single_test(bench: Bench, rounds: int) -> Figure:
     test_time: list[float] = []
     for way in bench.rounds(figure.key, rounds):
         run = bench.pytest(
-            f"single-{way}", ["-q", "-p", "no:randomly", REFERENCE_TEST], naive=way == "naive"
+            f"single-{way}",
+            ["-q", "-p", "no:randomly", REFERENCE_TEST],
+            engine=engine,
+            naive=way == "naive",
         )
         figure.add(way, run.wall_s)
         if way == "optimized":
@@ -46,7 +50,7 @@ def single_test(bench: Bench, rounds: int) -> Figure:
         "import time; t = time.perf_counter(); import backend.main; print(time.perf_counter() - t)",
     )
     startup = bench.pytest(
-        "collect-one", ["-q", "--collect-only", "-p", "no:randomly", REFERENCE_TEST]
+        "collect-one", ["-q", "--collect-only", "-p", "no:randomly", REFERENCE_TEST], engine=engine
     )
     figure.extra = {
         "python_start_s": rounded(interpreter),
@@ -58,10 +62,10 @@ def single_test(bench: Bench, rounds: int) -> Figure:
     return figure
 
 
-def api_test(bench: Bench, rounds: int) -> Figure:
+def api_test(bench: Bench, rounds: int, engine: str) -> Figure:
     repeats = {"optimized": 40, "naive": 6}
     figure = Figure(
-        "api_test_ms",
+        engine_key("api_test_ms", engine),
         "ms",
         "median in-process setup + call + teardown of the register-login-request test "
         f"(repeated {repeats['optimized']}x, naive {repeats['naive']}x, per round)",
@@ -71,19 +75,22 @@ def api_test(bench: Bench, rounds: int) -> Figure:
         run = bench.pytest(
             f"api-{way}",
             ["-q", "-p", "no:randomly", f"--bench-repeat={repeats[way]}", REFERENCE_TEST],
+            engine=engine,
             naive=way == "naive",
         )
         figure.add(way, run.median_test_ms())
+    figure.extra = {"database_calls_per_test": db_counts(bench, engine)}
     figure.met = figure.at_most(10)
     return figure
 
 
-def auth_module(bench: Bench, rounds: int, naive_rounds: int) -> Figure | None:
+def auth_module(bench: Bench, rounds: int, naive_rounds: int, engine: str) -> Figure | None:
+    key = engine_key("auth_module_s", engine)
     if not Path(AUTH_MODULE).exists():
-        bench.warnings.append(f"auth_module_s: {AUTH_MODULE} does not exist; figure skipped")
+        bench.warnings.append(f"{key}: {AUTH_MODULE} does not exist; figure skipped")
         return None
     figure = Figure(
-        "auth_module_s",
+        key,
         "s",
         f"test time (setup + call + teardown, summed) of {AUTH_MODULE}; process wall in extra",
         "optimized <= 0.5 s of test time",
@@ -91,7 +98,7 @@ def auth_module(bench: Bench, rounds: int, naive_rounds: int) -> Figure | None:
     walls: dict[str, list[float]] = {"naive": [], "optimized": []}
     tests = 0
     for way in bench.rounds(figure.key, rounds, naive_rounds=min(naive_rounds, rounds)):
-        run = bench.pytest(f"auth-{way}", ["-q", AUTH_MODULE], naive=way == "naive")
+        run = bench.pytest(f"auth-{way}", ["-q", AUTH_MODULE], engine=engine, naive=way == "naive")
         figure.add(way, sum(run.per_test_s()))
         walls[way].append(run.wall_s)
         tests = len(run.tests)
@@ -130,6 +137,37 @@ def collection(bench: Bench, rounds: int, selection: list[str]) -> Figure:
     )
     figure.extra = {"slowest_imports": slowest_imports(result.stderr)}
     return figure
+
+
+def db_counts(bench: Bench, engine: str, repeats: int = 5) -> dict[str, Any]:
+    """Database calls of the reference test on `engine` (median over `repeats`), once per run.
+
+    A run of its own under `--bench-count-db` (benchmarks.timing_plugin), so the counting
+    never slows a timed run: SQLAlchemy statements, transaction calls and pool checkouts,
+    aiosqlite's calls to its thread (each one a hand-off there and back) and asyncpg's
+    server-side prepares (a round trip each, when the statement cache misses).
+    """
+    memo_key = f"db_counts@{engine}"
+    if memo_key not in bench.memo:
+        bench.progress(f"{REFERENCE_TEST} on {engine}: counting database calls")
+        run = bench.pytest(
+            "count-db",
+            [
+                "-q",
+                "-p",
+                "no:randomly",
+                "--bench-count-db",
+                f"--bench-repeat={repeats}",
+                REFERENCE_TEST,
+            ],
+            engine=engine,
+        )
+        counts = [test.get("db", {}) for test in run.tests]
+        names = sorted({name for each in counts for name in each})
+        medians = {name: statistics.median(each.get(name, 0) for each in counts) for name in names}
+        bench.memo[memo_key] = {**medians, **round_trips(medians)}
+    result: dict[str, Any] = bench.memo[memo_key]
+    return result
 
 
 def slowest_imports(stderr: str, count: int = 3) -> list[dict[str, Any]]:

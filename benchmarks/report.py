@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from benchmarks.core import split_key
+
 SCHEMA = 1
 
 
@@ -82,14 +84,15 @@ def markdown(result: dict[str, Any]) -> str:
         "Medians over rounds, (min-max) when there was more than one round; ratio = naive / "
         "optimized, measured side by side in this run.",
         "",
-        "| figure | naive | optimized | ratio | target | |",
-        "| --- | ---: | ---: | ---: | --- | --- |",
+        "| figure | engine | naive | optimized | ratio | target | |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for key, figure in figures.items():
         ratio = f"{number(figure['ratio'])}x" if figure.get("ratio") else "-"
+        name, engine = split_key(key)
         lines.append(
-            f"| `{key}` | {cell(figure, 'naive')} | {cell(figure, 'optimized')} | {ratio} "
-            f"| {figure['target']} | {verdict(figure.get('met'))} |"
+            f"| `{name}` | {engine} | {cell(figure, 'naive')} | {cell(figure, 'optimized')} "
+            f"| {ratio} | {figure['target']} | {verdict(figure.get('met'))} |"
         )
     lines += ["", "### How each figure is measured, and details", ""]
     for key, figure in figures.items():
@@ -103,7 +106,8 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"  - note: {note}")
     crossover = result.get("crossover")
     if crossover:
-        lines += ["", "### Parallel crossover (`-n 2 --dist worksteal` vs serial)", ""]
+        engine = crossover.get("engine", "sqlite")
+        lines += ["", f"### Parallel crossover (`-n 2 --dist worksteal` vs serial, {engine})", ""]
         lines += ["| tests | serial s | -n 2 s |", "| ---: | ---: | ---: |"]
         for point in crossover["points"]:
             serial, parallel = number(point["serial_s"]), number(point["parallel_s"])

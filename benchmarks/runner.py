@@ -1,63 +1,100 @@
 """One bench run: measure the chosen figures in the registry's order and gather the result.
 
-The figures measured alone come first, then the whole-suite runs (the longest part), so a
-mistake in a quick figure shows before minutes are spent.
+The figures measured alone come first, then the one-off costs, then the whole-suite runs (the
+longest part), each engine in turn, so a mistake in a quick figure shows before minutes are
+spent.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks import report
-from benchmarks.core import Bench, Figure, Progress
+from benchmarks.core import DEFAULT_ENGINE, Bench, Figure, Progress, engine_key
 from benchmarks.crossover import crossover
-from benchmarks.figures import BY_KEY, KEYS, SUITE_KEYS, Plan
+from benchmarks.databases import one_off_costs
+from benchmarks.figures import KEYS, SHARED_GROUPS, Entry, Plan, selected
+from benchmarks.processes import db_counts
 from benchmarks.suite import slow_tests, suite_figures, suite_runs
+
+# Samples of each one-off cost: at least this many, more when more rounds are asked for.
+ONE_OFF_SAMPLES = 3
 
 
 def run(plan: Plan, output: Path) -> dict[str, Any]:
     """Measure what `plan` asks for; the result document `report` writes and `compare` reads."""
-    wanted = plan.only or list(KEYS)
+    wanted = selected(plan)
+    keys = {entry.key for entry in wanted}
     progress = Progress()
     bench = Bench(output, progress)
     started = report.machine()
     figures: dict[str, Figure] = {}
-    found_crossover, slow = None, None
+    extras: dict[str, Any] = {"crossover": None, "slow_tests": None}
     progress(
-        f"{len(wanted)} figure(s), {plan.rounds} round(s) each; whole suite "
-        f"{plan.suite_rounds} round(s), its naive runs {plan.naive_rounds}; "
+        f"{len(wanted)} figure(s) on {', '.join(plan.engines)}, {plan.rounds} round(s) each; "
+        f"whole suite {plan.suite_rounds} round(s), its naive runs {plan.naive_rounds}; "
         f"logs in {bench.logs}"
     )
-    alone = [(key, measure) for key in wanted if (measure := BY_KEY[key].measure) is not None]
-    parts = len(alone) + (1 if len(alone) < len(wanted) else 0)
-    for number, (key, measure) in enumerate(alone, start=1):
-        progress(f"part {number}/{parts}: {key}")
-        figure = measure(bench, plan)
-        if figure is not None:
-            figures[key] = figure
-            progress(f"{key}: {summary_line(figure)}")
-    if any(key in SUITE_KEYS for key in wanted):
-        progress(f"part {parts}/{parts}: {', '.join(SUITE_KEYS)}")
-        runs = suite_runs(bench, plan.suite_rounds, plan.naive_rounds, plan.suite, plan.with_slow)
-        for figure in suite_figures(runs, plan.naive_rounds):
-            if figure.key in wanted:
+    parts: list[tuple[str, Callable[[], Iterable[Figure | None]]]] = [
+        (entry.key, partial(measure_alone, bench, plan, entry))
+        for entry in wanted
+        if entry.group not in SHARED_GROUPS
+    ]
+    for engine in plan.engines:
+        if any(entry.group == "one-off" and entry.engine == engine for entry in wanted):
+            samples = max(plan.rounds, ONE_OFF_SAMPLES)
+            parts.append(
+                (f"one-off costs ({engine})", partial(one_off_costs, bench, samples, engine))
+            )
+    for engine in plan.engines:
+        if any(entry.group == "suite" and entry.engine == engine for entry in wanted):
+            parts.append(
+                (
+                    f"the whole suite ({engine})",
+                    partial(measure_suite, bench, plan, engine, keys, extras),
+                )
+            )
+    for number, (label, measure) in enumerate(parts, start=1):
+        progress(f"part {number}/{len(parts)}: {label}")
+        for figure in measure():
+            if figure is not None and figure.key in keys:
                 figures[figure.key] = figure
                 progress(f"{figure.key}: {summary_line(figure)}")
-        slow = slow_tests(runs)
-        if "suite_parallel_s" in wanted and plan.crossover_max > 0:
-            found_crossover = crossover(bench, runs, plan.crossover_max, plan.suite)
-            progress(f"crossover: {found_crossover.get('summary')}")
     return report.document(
         {key: figures[key].summary() for key in KEYS if key in figures},
         options=dataclasses.asdict(plan),
         started=started,
         elapsed_s=progress.elapsed,
-        crossover=found_crossover,
-        slow_tests=slow,
+        crossover=extras["crossover"],
+        slow_tests=extras["slow_tests"],
         warnings=bench.warnings,
     )
+
+
+def measure_alone(bench: Bench, plan: Plan, entry: Entry) -> list[Figure | None]:
+    assert entry.definition.measure is not None, f"{entry.key} is measured with its group"
+    return [entry.definition.measure(bench, plan, entry.engine)]
+
+
+def measure_suite(
+    bench: Bench, plan: Plan, engine: str, keys: set[str], extras: dict[str, Any]
+) -> list[Figure]:
+    """The suite runs on one engine; the slow tests and the crossover of the first engine."""
+    runs = suite_runs(
+        bench, plan.suite_rounds, plan.naive_rounds, plan.suite, plan.with_slow, engine
+    )
+    figures = suite_figures(runs, plan.naive_rounds, db_counts(bench, engine))
+    first = DEFAULT_ENGINE if DEFAULT_ENGINE in plan.engines else plan.engines[0]
+    if engine == first:
+        extras["slow_tests"] = slow_tests(runs)
+        if engine_key("suite_parallel_s", engine) in keys and plan.crossover_max > 0:
+            extras["crossover"] = crossover(bench, runs, plan.crossover_max, plan.suite)
+            bench.progress(f"crossover: {extras['crossover'].get('summary')}")
+    return figures
 
 
 def summary_line(figure: Figure) -> str:

@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.core import Bench, Figure, PytestRun, rounded
+from benchmarks.core import DEFAULT_ENGINE, Bench, Figure, PytestRun, engine_key, rounded
 
 PARALLEL = ("-n", "2", "--dist", "worksteal")
 NOT_SLOW = ("-m", "not slow")
@@ -37,32 +37,53 @@ class SuiteRuns:
     )
     parallel: list[PytestRun] = field(default_factory=list)  # optimized only
     with_slow: PytestRun | None = None
+    engine: str = DEFAULT_ENGINE
 
 
 def suite_runs(
-    bench: Bench, rounds: int, naive_rounds: int, selection: list[str], with_slow: bool
+    bench: Bench,
+    rounds: int,
+    naive_rounds: int,
+    selection: list[str],
+    with_slow: bool,
+    engine: str = DEFAULT_ENGINE,
 ) -> SuiteRuns:
     """Optimized serial and -n 2 runs each round; the naive serial run in the first rounds."""
-    runs = SuiteRuns()
-    for step in bench.rounds("suite", rounds, naive_rounds=naive_rounds, then=("parallel",)):
+    runs = SuiteRuns(engine=engine)
+    label = engine_key("suite", engine)
+    steps = bench.rounds(label, rounds, naive_rounds=naive_rounds, then=("parallel",))
+    for step in steps:
         way, mode = STEPS[step]
         run = bench.pytest(
             f"suite-{mode}-{way}",
             ["-q", *NOT_SLOW, *(PARALLEL if mode == "parallel" else ()), *selection],
+            engine=engine,
             naive=way == "naive",
         )
         (runs.parallel if mode == "parallel" else runs.serial[way]).append(run)
-        bench.progress(f"suite: {way} {mode}: {len(run.tests)} tests in {run.wall_s:.1f} s")
+        bench.progress(f"{label}: {way} {mode}: {len(run.tests)} tests in {run.wall_s:.1f} s")
     if with_slow:
-        bench.progress("suite: everything, slow tests included, optimized, serial")
-        runs.with_slow = bench.pytest("suite-with-slow", ["-q", *selection])
+        bench.progress(f"{label}: everything, slow tests included, optimized, serial")
+        runs.with_slow = bench.pytest("suite-with-slow", ["-q", *selection], engine=engine)
         bench.progress(
-            f"suite: everything: {len(runs.with_slow.tests)} tests in {runs.with_slow.wall_s:.1f} s"
+            f"{label}: everything: {len(runs.with_slow.tests)} tests in "
+            f"{runs.with_slow.wall_s:.1f} s"
         )
     return runs
 
 
-def suite_figures(runs: SuiteRuns, naive_rounds: int) -> list[Figure]:
+def suite_figures(
+    runs: SuiteRuns, naive_rounds: int, db_calls: dict[str, Any] | None = None
+) -> list[Figure]:
+    """per_test_ms, suite_serial_s and suite_parallel_s on the runs' engine.
+
+    `db_calls`: the database calls of the reference API test (benchmarks.processes.db_counts),
+    which explain where per_test_ms goes.
+    """
+
+    def key(name: str) -> str:
+        return engine_key(name, runs.engine)
+
     first = runs.serial["optimized"][0] if runs.serial["optimized"] else None
     left_out = first.timings.get("deselected", 0) if first and first.timings else 0
     scope = (
@@ -71,7 +92,7 @@ def suite_figures(runs: SuiteRuns, naive_rounds: int) -> list[Figure]:
         f"{naive_rounds} round(s), serial only (the slowest part of the bench)"
     )
     per_test = Figure(
-        "per_test_ms",
+        key("per_test_ms"),
         "ms",
         "median setup + call + teardown per test over the suite (serial runs)",
         "optimized <= 5 ms and >= 20x less than naive",
@@ -81,15 +102,19 @@ def suite_figures(runs: SuiteRuns, naive_rounds: int) -> list[Figure]:
             per_test.add(way, run.median_test_ms())
     per_test.notes.append(scope)
     per_test.extra = {"tests": len(first.tests) if first else 0}
+    if db_calls:
+        per_test.extra["database_calls_per_api_test"] = db_calls
     for way, way_runs in runs.serial.items():
         means = [statistics.mean(run.per_test_s()) * 1000 for run in way_runs if run.tests]
         if means:
             per_test.extra[f"mean_{way}_ms"] = rounded(statistics.median(means))
     per_test.met = per_test.at_most(5) and (per_test.ratio or 0) >= 20
 
-    serial = Figure("suite_serial_s", "s", "wall of the suite, serial", ">= 10x less than naive")
+    serial = Figure(
+        key("suite_serial_s"), "s", "wall of the suite, serial", ">= 10x less than naive"
+    )
     parallel = Figure(
-        "suite_parallel_s",
+        key("suite_parallel_s"),
         "s",
         "wall of the suite, `-n 2 --dist worksteal`; naive = the naive suite, serial, as the "
         "guide's 'before' ran",

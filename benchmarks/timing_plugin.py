@@ -5,7 +5,8 @@ never by the suite's own configuration. It measures and writes; it asserts nothi
 the controller receives every worker's reports, so one file holds the whole run.
 `--bench-repeat N` runs each collected test N times (as pytest-repeat does, by parametrizing)
 and `--bench-limit N` keeps N tests, so the bench can grow or shrink the suite to find where
-parallel runs start to pay.
+parallel runs start to pay. `--bench-count-db` also records each test's database calls
+(benchmarks.db_counter), for the bench to explain its per-test figures.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from typing import Any
 
 import pytest
 
+from benchmarks.db_counter import DatabaseCalls
+
 REPEAT_FIXTURE = "_bench_repeat_index"
 SLOW_PROPERTY = "bench_marked_slow"
+DB_PROPERTY = "bench_db_calls"
+counter_key = pytest.StashKey[DatabaseCalls]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=1,
         metavar="N",
         help="run every collected test N times (to grow the suite for the crossover figure)",
+    )
+    group.addoption(
+        "--bench-count-db",
+        action="store_true",
+        help="record each test's database statements, transactions and driver calls",
     )
 
 
@@ -77,6 +87,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """
     report = yield
     report.user_properties.append((SLOW_PROPERTY, item.get_closest_marker("slow") is not None))
+    counter = item.config.stash.get(counter_key, None)
+    if counter is not None:  # this phase's calls; the recorder sums the three phases
+        report.user_properties.append((DB_PROPERTY, counter.take()))
     return report
 
 
@@ -88,6 +101,7 @@ class TimingRecorder:
         self.durations: dict[str, float] = defaultdict(float)
         self.outcomes: dict[str, str] = {}
         self.slow: dict[str, bool] = {}
+        self.db: dict[str, dict[str, int]] = defaultdict(dict)
         self.started = time.perf_counter()
         self.collected = 0
         self.deselected = 0
@@ -100,7 +114,12 @@ class TimingRecorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.durations[report.nodeid] += report.duration
-        self.slow[report.nodeid] = bool(dict(report.user_properties).get(SLOW_PROPERTY, False))
+        properties: dict[str, Any] = dict(report.user_properties)
+        self.slow[report.nodeid] = bool(properties.get(SLOW_PROPERTY, False))
+        calls = self.db[report.nodeid]
+        phase_calls: dict[str, int] = properties.get(DB_PROPERTY, {})
+        for name, count in phase_calls.items():
+            calls[name] = calls.get(name, 0) + count
         # The call decides the outcome, unless a setup or teardown did not pass.
         if report.outcome != "passed" or (
             report.when == "call" and report.nodeid not in self.outcomes
@@ -115,6 +134,7 @@ class TimingRecorder:
                 "seconds": seconds,
                 "outcome": self.outcomes.get(nodeid, "passed"),
                 "slow": self.slow.get(nodeid, False),
+                **({"db": self.db[nodeid]} if self.db.get(nodeid) else {}),
             }
             for nodeid, seconds in self.durations.items()
         ]
@@ -130,6 +150,10 @@ class TimingRecorder:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--bench-count-db"):
+        counter = DatabaseCalls()
+        counter.install()
+        config.stash[counter_key] = counter
     target = config.getoption("--bench-timings")
     if target and not hasattr(config, "workerinput"):  # the xdist controller or a serial run
         config.pluginmanager.register(TimingRecorder(Path(target)), "bench-timing-recorder")

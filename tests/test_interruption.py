@@ -11,11 +11,14 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from testkit.postgres import PGDATA, stop_server
 from tests.child_runs import child_env, postgres_processes, pytest_command, run_dirs, write_tests
+from tests.fixtures.run_dir import RUN_DIR_PREFIX
 
 pytestmark = pytest.mark.slow  # each starts one or two pytest processes of its own
 
@@ -77,6 +80,14 @@ PGSERVER_LOCK = ".lockfile"
 
 def leftovers(tmpdir: Path) -> list[Path]:
     return sorted(path for path in tmpdir.iterdir() if path.name != PGSERVER_LOCK)
+
+
+@pytest.fixture(autouse=True)
+def _no_server_outlives_the_test(tmp_path: Path) -> Iterator[None]:
+    """Whatever a failed test left (a child killed before its clean-up), its server stops."""
+    yield
+    for pgdata in tmp_path.glob(f"tmp/{RUN_DIR_PREFIX}*/{PGDATA}"):
+        stop_server(pgdata)
 
 
 def needs_own_postgres(engine: str) -> None:
