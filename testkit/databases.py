@@ -98,6 +98,7 @@ class PostgresDatabases(TestDatabases):
 
     def __init__(self, address: PostgresAddress, run_id: str) -> None:
         self.address = address
+        self.run_id = run_id
         self.prefix = f"{NAME_PREFIX}{run_id}_"
         self.template = f"{self.prefix}template"
 
