@@ -54,6 +54,7 @@ def test_an_unreachable_server_is_named_with_the_ways_out(tmp_path: Path):
     assert "cannot reach PostgreSQL at tester@127.0.0.1:9" in result.stderr
     assert "--db-url" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []  # the refused run removed its directory
 
 
 def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
