@@ -58,7 +58,8 @@ def databases_on(engine: str, folder: Path, address: PostgresAddress | None) -> 
     if engine == "sqlite":
         return SqliteDatabases(folder)
     assert address is not None, "PostgreSQL needs a server"
-    return PostgresDatabases(address, run_id(os.getpid()))
+    # Not `own_server`: the bench times real drops (drop_ms).
+    return PostgresDatabases(address, run_id(os.getpid()), own_server=False)
 
 
 @contextmanager

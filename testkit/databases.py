@@ -48,6 +48,10 @@ class TestDatabases(ABC):
     def drop(self, name: str) -> None:
         """Remove what `create(name)` or `create_empty(name)` made."""
 
+    def release(self, name: str) -> None:
+        """`name` is done with at the end of the run: drop it, unless it goes with the server."""
+        self.drop(name)
+
     @abstractmethod
     def exists(self, name: str) -> bool:
         """Whether `create(name)` made a database that is still there."""
@@ -96,9 +100,13 @@ class SqliteDatabases(TestDatabases):
 class PostgresDatabases(TestDatabases):
     engine: Engine = "postgresql"
 
-    def __init__(self, address: PostgresAddress, run_id: str) -> None:
+    def __init__(self, address: PostgresAddress, run_id: str, *, own_server: bool) -> None:
+        """`own_server`: the server is the run's own and is deleted with it, so dropping its
+        databases at the end one by one is wasted work, and after a Ctrl-C (which a terminal
+        sends to the server too) impossible."""
         self.address = address
         self.run_id = run_id
+        self.own_server = own_server
         self.prefix = f"{NAME_PREFIX}{run_id}_"
         self.template = f"{self.prefix}template"
 
@@ -119,11 +127,16 @@ class PostgresDatabases(TestDatabases):
     def drop(self, name: str) -> None:
         self.address.janitor(f"{self.prefix}{name}").drop()
 
+    def release(self, name: str) -> None:
+        if not self.own_server:
+            self.drop(name)
+
     def exists(self, name: str) -> bool:
         return f"{self.prefix}{name}" in database_names(self.address, f"{self.prefix}{name}")
 
     def close(self) -> None:
-        drop_run_databases(self.address, self.prefix)
+        if not self.own_server:
+            drop_run_databases(self.address, self.prefix)
 
 
 def run_id(pid: int) -> str:

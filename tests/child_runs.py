@@ -12,10 +12,18 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.database import DATABASES_ENV
 from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
+# How long a child run may take. Generous: a child pays a whole pytest start-up (and on
+# PostgreSQL a server's), and on a loaded 2-core machine that has taken 30 s and more. The
+# limit only decides how long a stuck child takes to fail its test.
+CHILD_TIMEOUT = 150
+# For the tests that start child runs: pytest.ini's 60 s per test would cut them off first.
+CHILD_RUN_TEST_TIMEOUT = pytest.mark.timeout(2 * CHILD_TIMEOUT + 60)
 # Set by the run this test is part of; a child must start as a run of its own.
 INHERITED = (
     RUN_DIR_ENV,

@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 
 from testkit.postgres import PGDATA, PostgresAddress, database_names, start_server, stop_server
-from tests.child_runs import child_env, pytest_command, write_tests
+from tests.child_runs import (
+    CHILD_RUN_TEST_TIMEOUT,
+    CHILD_TIMEOUT,
+    child_env,
+    pytest_command,
+    write_tests,
+)
 
-pytestmark = pytest.mark.slow  # each starts a pytest process of its own
+pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]  # each starts a pytest process
 
 COMMITS = """
     from backend.models import CachedTranslation
@@ -35,7 +41,7 @@ def run_child(
         env=env or child_env(tmp_path / "tmp"),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CHILD_TIMEOUT,
         check=False,
     )
 

@@ -17,13 +17,22 @@ from pathlib import Path
 import pytest
 
 from testkit.postgres import PGDATA, stop_server
-from tests.child_runs import child_env, postgres_processes, pytest_command, run_dirs, write_tests
+from tests.child_runs import (
+    CHILD_RUN_TEST_TIMEOUT,
+    CHILD_TIMEOUT,
+    child_env,
+    postgres_processes,
+    pytest_command,
+    run_dirs,
+    write_tests,
+)
 from tests.fixtures.run_dir import RUN_DIR_PREFIX
 
-pytestmark = pytest.mark.slow  # each starts one or two pytest processes of its own
+# Each starts one or two pytest processes of its own.
+pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]
 
-STARTUP_TIMEOUT = 30.0  # seconds for a child to reach its blocking test
-EXIT_TIMEOUT = 20.0
+STARTUP_TIMEOUT = CHILD_TIMEOUT  # seconds for a child to reach its blocking test
+EXIT_TIMEOUT = 60.0
 
 BLOCKING = """
     import os

@@ -13,11 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.child_runs import child_env, pytest_command, run_dirs, write_tests
+from tests.child_runs import (
+    CHILD_RUN_TEST_TIMEOUT,
+    CHILD_TIMEOUT,
+    child_env,
+    pytest_command,
+    run_dirs,
+    write_tests,
+)
 
-pytestmark = pytest.mark.slow  # each starts a pytest of its own (a few seconds)
-
-CHILD_TIMEOUT = 45  # seconds; below pytest.ini's timeout, so a stuck child fails this test
+pytestmark = [
+    pytest.mark.slow,
+    CHILD_RUN_TEST_TIMEOUT,
+]  # each starts a pytest of its own (a few seconds)
 
 
 def run_child(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,11 +12,9 @@ import json
 
 import pytest
 
-from tests.child_runs import INHERITED, ROOT, pytest_command
+from tests.child_runs import CHILD_RUN_TEST_TIMEOUT, CHILD_TIMEOUT, INHERITED, ROOT, pytest_command
 
-pytestmark = pytest.mark.slow  # a child pytest run (seconds)
-
-CHILD_TIMEOUT = 45  # seconds; below pytest.ini's timeout, so a stuck child fails this test
+pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]  # a child pytest run (seconds)
 
 SHARED_CLASSES = """
     import json
