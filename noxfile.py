@@ -6,6 +6,9 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import nox
@@ -20,6 +23,11 @@ XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
 # What to measure and the floor (branch mode, 90%) live in pyproject.toml's [tool.coverage].
 COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
             "--cov-report=xml:build/coverage.xml"]  # fmt: skip
+ENGINES = ("sqlite", "postgresql")
+# pytest-split's per-test timings, committed; `nox -s durations` refreshes it.
+DURATIONS = ".test_durations"
+# Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
+SLICES = Path("build/slices")
 
 
 def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
@@ -68,14 +76,132 @@ def postgres(session: nox.Session) -> None:
 
 @nox.session
 def ci(session: nox.Session) -> None:
-    """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); typecheck."""
+    """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); typecheck.
+
+    `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
+    `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
+    leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
+    and applies the floor once. Other arguments go to pytest.
+    """
+    options = ci_options(session)
     install(session, "coverage", extras=("postgres",))
-    session.run("pytest", *XDIST, "--db=sqlite", "--cov", "--cov-report=", "--cov-fail-under=0",
-                "--junitxml=build/junit-sqlite.xml", *session.posargs)  # fmt: skip
-    session.run("pytest", *XDIST, "--db=postgresql", "--database-tests-only", *COVERAGE,
-                "--cov-append", "--junitxml=build/junit-postgresql.xml", "--durations=10",
+    for number, engine in enumerate(options.engines):
+        last = number == len(options.engines) - 1
+        # PostgreSQL runs what reaches the database: the rest gives the same answer on SQLite.
+        selection = ["--database-tests-only"] if engine == "postgresql" else []
+        if options.splits is None:
+            coverage = [*COVERAGE] if last else ["--cov", "--cov-report=", "--cov-fail-under=0"]
+            if number:
+                coverage.append("--cov-append")
+            session.run("pytest", *XDIST, f"--db={engine}", *selection, *coverage,
+                        f"--junitxml=build/junit-{engine}.xml",
+                        *(["--durations=10"] if last else []), *options.pytest_args)  # fmt: skip
+            continue
+        name = f"{engine}-{options.group}of{options.splits}"
+        SLICES.mkdir(parents=True, exist_ok=True)
+        session.run("pytest", *XDIST, f"--db={engine}", *selection, f"--splits={options.splits}",
+                    f"--group={options.group}", f"--durations-path={DURATIONS}", "--cov",
+                    "--cov-report=", "--cov-fail-under=0", f"--junitxml={SLICES}/junit-{name}.xml",
+                    "--durations=5", *options.pytest_args,
+                    env={"COVERAGE_FILE": f"{SLICES}/.coverage.{name}"})  # fmt: skip
+        session.log(f"Slice {name}: coverage data and JUnit in {SLICES}/; no floor on a slice.")
+    if options.splits is None:
+        session.notify("typecheck")
+    else:
+        session.log("When every slice has run: `python -m nox -s combine` (report, 90% floor).")
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """`ci`'s own options, taken out of the posargs; the rest goes to pytest."""
+
+    engines: tuple[str, ...] = ENGINES
+    splits: int | None = None
+    group: int | None = None
+    pytest_args: tuple[str, ...] = ()
+
+
+def parse_ci_args(args: Sequence[str]) -> CiOptions:
+    """`--splits N --group I --engine E` (or `--splits=N`...) out of `args`; ValueError if bad.
+
+    Parsed here rather than left to pytest-split so that a bad slice fails before anything is
+    installed or run, with a message naming the option, and so the engine loop sees them.
+    """
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    pending = list(args)
+    while pending:
+        arg = pending.pop(0)
+        name, equals, value = arg.partition("=")
+        if name not in ("--splits", "--group", "--engine"):
+            rest.append(arg)
+            continue
+        if not equals:
+            if not pending:
+                raise ValueError(f"{name} needs a value")
+            value = pending.pop(0)
+        found[name] = value
+    numbers: dict[str, int] = {}
+    for name in ("--splits", "--group"):
+        if name in found:
+            try:
+                numbers[name] = int(found[name])
+            except ValueError:
+                raise ValueError(f"{name} takes a whole number, got {found[name]!r}") from None
+            if numbers[name] < 1:
+                raise ValueError(f"{name} must be 1 or more, got {numbers[name]}")
+    splits, group = numbers.get("--splits"), numbers.get("--group")
+    if (splits is None) != (group is None):
+        raise ValueError("--splits N and --group I go together (slice I of N)")
+    if splits is not None and group is not None and group > splits:
+        raise ValueError(f"--group {group} is past --splits {splits}: slices are 1 to {splits}")
+    engine = found.get("--engine", "both")
+    if engine not in (*ENGINES, "both"):
+        raise ValueError(f"--engine is one of {', '.join(ENGINES)} or both, got {engine!r}")
+    engines = ENGINES if engine == "both" else (engine,)
+    return CiOptions(engines, splits, group, tuple(rest))
+
+
+def ci_options(session: nox.Session) -> CiOptions:
+    """`parse_ci_args` on the session's posargs; a bad option ends the session with its message."""
+    try:
+        return parse_ci_args(session.posargs)
+    except ValueError as error:
+        session.error(f"ci: {error}")
+
+
+@nox.session
+def durations(session: nox.Session) -> None:
+    """Refresh DURATIONS (pytest-split's timings, committed) from a real serial run of the suite."""
+    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
+    # A whole run replaces the file; a selection (`-- tests/api`) only updates its own tests.
+    clean = [] if session.posargs else ["--clean-durations"]
+    session.run("pytest", "-q", "--store-durations", f"--durations-path={DURATIONS}", *clean,
                 *session.posargs)  # fmt: skip
-    session.notify("typecheck")
+    session.log(f"{DURATIONS} refreshed: commit it so CI's slices stay balanced.")
+
+
+@nox.session
+def combine(session: nox.Session) -> None:
+    """Merge the CI slices: their JUnit files, then coverage (one report, the floor once)."""
+    install(session, "combine")
+    session.run("python", "scripts/shards.py", "merge", str(SLICES), "--junit", "build/junit.xml")
+    # `combine` reads the `.coverage.*` files beside its data file; the reports then read a copy
+    # outside that folder, because with `parallel = true` they would combine (and delete) the
+    # slices' files again.
+    session.run("coverage", "combine", "--keep", "-q", str(SLICES),
+                env={"COVERAGE_FILE": f"{SLICES}/.coverage"})  # fmt: skip
+    shutil.copyfile(SLICES / ".coverage", "build/.coverage")
+    env = {"COVERAGE_FILE": "build/.coverage"}
+    session.run("coverage", "xml", "-q", "--fail-under=0", "-o", "build/coverage.xml", env=env)
+    session.run("coverage", "report", env=env)  # fail_under from pyproject.toml, applied once
+
+
+@nox.session
+def shards(session: nox.Session) -> None:
+    """Plan the CI matrix: wall time and balance for 1-16 slices from DURATIONS (`-- --help`)."""
+    install(session, "test")
+    session.run("python", "scripts/shards.py", *(session.posargs or ["plan"]))
 
 
 @nox.session
@@ -138,10 +264,13 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and formatting check), then the type check."""
+    """ruff (lint and formatting check), the CI workflow's schema, then the type check."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # The CI workflow against GitHub's workflow schema, bundled with the tool: no network.
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                ".github/workflows/ci.yml")  # fmt: skip
     session.notify("typecheck")
 
 
