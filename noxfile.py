@@ -7,6 +7,7 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,15 +49,14 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
 def fast(session: nox.Session) -> None:
     """Whole suite except `slow` tests, serial, no coverage: the edit-run loop."""
     install(session, "test")
-    session.run("pytest", "-q", "-m", "not slow", *session.posargs)
-    session.log("Tests marked `slow` were left out (see 'deselected'); `nox -s ci` runs them.")
+    session.run("pytest", "-q", "-m", "not slow", *session.posargs)  # says if it left any out
 
 
 @nox.session
 def parallel(session: nox.Session) -> None:
     """Whole suite across CPUs with pytest-xdist (up to 4 workers)."""
     install(session, "test")
-    session.run("pytest", *XDIST, *(session.posargs or ["-q"]))
+    session.run("pytest", *XDIST, "-q", *session.posargs)
 
 
 @nox.session
@@ -71,7 +71,7 @@ def debug(session: nox.Session) -> None:
 def postgres(session: nox.Session) -> None:
     """Whole suite on PostgreSQL, in parallel: a server of its own, or `-- --db-url=URL`."""
     install(session, "postgres", extras=("postgres",))
-    session.run("pytest", *XDIST, "--db=postgresql", *(session.posargs or ["-q"]))
+    session.run("pytest", *XDIST, "--db=postgresql", "-q", *session.posargs)
 
 
 @nox.session
@@ -260,6 +260,21 @@ def fuzz(session: nox.Session) -> None:
     """schemathesis over every API operation, anonymous and logged in: no 500, as documented."""
     install(session, "fuzz")
     session.run("pytest", "tests/fuzz", *session.posargs)
+
+
+# `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's
+# stdlib `venv`, hence with the pip that Python bundles (23.2.1 for 3.11.7), not upgraded; a
+# session venv would go unused, and uv or virtualenv would seed a pip of their own. nox ignores
+# `python=[...]` without a venv (and could not find pyenv's non-global versions, whose shims do
+# not run, or would download another build), so the versions are a parameter the check
+# resolves: `pythonX.Y` on PATH, then pyenv's installed versions.
+@nox.session(venv_backend="none")
+@nox.parametrize("python_version", ["3.11", "3.12", "3.13"], ids=["3.11", "3.12", "3.13"])
+def package(session: nox.Session, python_version: str) -> None:
+    """Install as a wheel, then editable, in a fresh venv: `python -m backend` must serve."""
+    # No interrupt timeout: on Ctrl-C the check stops its server and removes its venvs first.
+    session.run(sys.executable, "scripts/package_check.py", "--python", python_version,
+                *session.posargs, interrupt_timeout=None)  # fmt: skip
 
 
 @nox.session

@@ -48,7 +48,10 @@ def _sqlite_transactions_that_work(engine: Engine) -> None:
 def missing_driver_message(url: str, error: ImportError) -> str:
     driver = make_url(url).get_driver_name()
     extra = DRIVER_EXTRAS.get(driver)
-    fix = f"pip install -e '.[{extra}]'" if extra else f"pip install {error.name or driver}"
+    package = error.name or driver
+    fix = f"python -m pip install {package}"
+    if extra:  # the checkout's extra; an installed wheel has no checkout at hand
+        fix = f"python -m pip install -e '.[{extra}]' from the checkout, or {fix}"
     return (
         f"DATABASE_URL uses the {driver} driver, which is not installed "
         f"(No module named {error.name!r}). Install it with: {fix}"

@@ -17,20 +17,22 @@ from backend.services.transcription import TranscriptionService
 from backend.services.translation import HttpTranslationService, TranslationService
 
 
-# `app.state` is untyped; these casts name what `create_app()` put there.
-def get_settings(request: Request) -> Settings:
+# `app.state` is untyped; these casts name what `create_app()` put there. Every one is
+# `async def` although none awaits: FastAPI runs a plain `def` dependency in a worker thread,
+# a hand-off on every request (tests/test_request_path.py keeps them off threads).
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_password_helper(request: Request) -> PasswordHelper:
+async def get_password_helper(request: Request) -> PasswordHelper:
     return cast(PasswordHelper, request.app.state.password_helper)
 
 
-def get_transcription_service(request: Request) -> TranscriptionService:
+async def get_transcription_service(request: Request) -> TranscriptionService:
     return cast(TranscriptionService, request.app.state.transcription_service)
 
 
-def get_translation_service(request: Request) -> TranslationService:
+async def get_translation_service(request: Request) -> TranslationService:
     """The HTTP client is made on first use: building one costs more than the whole app."""
     state = request.app.state
     if state.translation_client is None:

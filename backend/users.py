@@ -99,7 +99,7 @@ async def get_user_manager(
     yield UserManager(user_db, password_helper, settings)
 
 
-def get_jwt_strategy(settings: SettingsDep) -> JWTStrategy[User, uuid.UUID]:
+async def get_jwt_strategy(settings: SettingsDep) -> JWTStrategy[User, uuid.UUID]:
     return JWTStrategy(secret=settings.jwt_secret, lifetime_seconds=settings.jwt_lifetime_seconds)
 
 

@@ -50,15 +50,15 @@ async def test_loopback_and_the_event_loop_still_work():
         await writer.wait_closed()
 
 
-def test_app_holds_exactly_this_tests_overrides(app, transcription, translation):
+async def test_app_holds_exactly_this_tests_overrides(app, transcription, translation):
     """Nothing an earlier test set survives: only the three overrides of this test are in."""
     assert set(app.dependency_overrides) == {
         get_async_session,
         get_transcription_service,
         get_translation_service,
     }
-    assert app.dependency_overrides[get_transcription_service]() is transcription
-    assert app.dependency_overrides[get_translation_service]() is translation
+    assert await app.dependency_overrides[get_transcription_service]() is transcription
+    assert await app.dependency_overrides[get_translation_service]() is translation
 
 
 def test_faster_whisper_is_not_imported_by_the_suite():
@@ -77,3 +77,22 @@ def test_building_the_app_imports_no_heavy_engine():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )
     assert result.stdout.strip() == "False"
+
+
+async def test_a_created_user_unpacks_and_logs_in_as_documented(user_factory, client_factory):
+    """README's fixture table: `user, password = await user_factory()` and
+    `client_factory(created)` both work, and the client is that user."""
+    created = await user_factory(email="documented@example.com")
+    user, password = created
+    assert (user, password, created.email) == (created.user, created.password, user.email)
+
+    for way in (created, user):
+        me = await client_factory(way)
+        response = await me.get("/users/me")
+        assert response.status_code == 200
+        assert response.json()["email"] == "documented@example.com"
+
+
+async def test_client_factory_names_what_it_takes(client_factory):
+    with pytest.raises(TypeError, match=r"takes a User, what user_factory\(\) returned"):
+        await client_factory("documented@example.com")

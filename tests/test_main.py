@@ -72,9 +72,9 @@ class TestCreateApp:
         """Outside tests (where a fake replaces it) routes get the app's one Whisper service."""
         app = create_app(private_settings(tmp_path, whisper_model="base"))
         try:
-            service = get_transcription_service(request_to(app))
+            service = await get_transcription_service(request_to(app))
             assert service is app.state.transcription_service
-            assert service is get_transcription_service(request_to(app))
+            assert service is await get_transcription_service(request_to(app))
             assert isinstance(service, WhisperTranscriptionService)
             assert service.model_name == "base"
         finally:
@@ -142,9 +142,9 @@ class TestLifespan:
         app = create_app(settings)
 
         async with app.router.lifespan_context(app):
-            get_translation_service(request_to(app))
+            await get_translation_service(request_to(app))
             client = app.state.translation_client
-            get_translation_service(request_to(app))
+            await get_translation_service(request_to(app))
 
             assert app.state.translation_client is client
             assert isinstance(client, httpx.AsyncClient)

@@ -33,13 +33,15 @@ def tone_wav(path: Path, seconds: float = 1.0, rate: int = 16_000) -> Path:
     return path
 
 
-async def test_real_whisper_transcribes_an_upload(app, auth_client, video_factory, tmp_path):
+async def test_real_whisper_transcribes_an_upload(
+    app, override, auth_client, video_factory, tmp_path
+):
     model = os.environ.get("TEST_WHISPER_MODEL")
     if not model or not Path(model).is_dir():
         pytest.skip("set TEST_WHISPER_MODEL to a local faster-whisper model directory")
     assert get_transcription_service not in app.dependency_overrides  # no fake in the way
     engine = WhisperTranscriptionService(model)
-    app.dependency_overrides[get_transcription_service] = lambda: engine
+    override(get_transcription_service, engine)
     audio = tone_wav(tmp_path / "tone.wav")
     created = await video_factory(
         auth_client,

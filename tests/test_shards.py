@@ -1,17 +1,22 @@
-"""CI slices are exactly the suite, each taken as CI takes it: its own process, its own seed.
+"""CI slices partition the suite, each taken as CI takes it: its own process, its own seed.
 
 pytest-split alone slices whatever order it is handed, and pytest-randomly hands it a different
 shuffle in every process: four slices of the suite, each with its own seed, held duplicates and
 lost tests, silently. testkit/shards.py has pytest-split slice node-id order instead. These
-tests prove the slices partition the suite (every test once, none twice, none lost) for 2 to 5
+tests prove the slices partition a suite (every test once, none twice, none lost) for 2 to 5
 slices, and for pytest-split's default algorithm (the one that broke), each slice collected in
-its own process with a different seed and shuffling on; and that tests the durations file does
-not know yet (new tests) still land in exactly one slice.
+its own process (its own hash seed too) with a different shuffling seed; and that tests the
+durations file does not know yet (new tests) still land in exactly one slice.
+
+The suite sliced is a generated one shaped like ours (modules, classes, parametrized tests),
+with a durations file: the slicing depends only on node ids and durations, and a child that
+collects 120 generated tests starts in a fraction of the time one collecting our 660 does.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -21,39 +26,68 @@ import pytest
 
 from tests.child_runs import ROOT, child_env
 
-DURATIONS = ROOT / ".test_durations"
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.slow
+# Only the plugins slicing involves, as pytest.ini loads them for the real suite.
+PLUGINS = ["-p", "pytest_randomly", "-p", "pytest_split.plugin", "-p", "testkit.shards"]
+MODULE = """\
+import pytest
+
+{functions}
+
+@pytest.mark.parametrize("n", range(4))
+def test_parametrized(n):
+    pass
+
+class TestGrouped:
+    def test_one(self):
+        pass
+
+    def test_two(self):
+        pass
+"""
 
 
-def collect(tmp_path: Path, *args: str) -> list[str]:
-    """Node ids `--collect-only` selects in a child run of the suite, in the order it would run."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT, env=child_env(tmp_path / "tmp"), capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return [line for line in result.stdout.splitlines() if "::" in line]
+def generated_suite(folder: Path, modules: int = 10) -> list[str]:
+    """Modules of plain, parametrized and class tests in `folder`; their node ids."""
+    nodeids = []
+    for number in range(modules):
+        name = f"test_module_{number}.py"
+        functions = "\n".join(f"def test_{case}():\n    pass\n" for case in range(6))
+        (folder / name).write_text(MODULE.format(functions=functions))
+        nodeids += [f"{name}::test_{case}" for case in range(6)]
+        nodeids += [f"{name}::test_parametrized[{n}]" for n in range(4)]
+        nodeids += [f"{name}::TestGrouped::test_one", f"{name}::TestGrouped::test_two"]
+    return nodeids
 
 
-def slices(tmp_path: Path, splits: int, durations: Path, *args: str) -> list[list[str]]:
-    """Each slice of `splits` in its own process, each with its own seed, one after the other.
+@pytest.fixture
+def suite(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A generated suite and a durations file for every test of it (uneven, as real ones are)."""
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "pytest.ini").write_text(f"[pytest]\npythonpath = {ROOT}\n")
+    nodeids = generated_suite(folder)
+    timings = random.Random(7)
+    durations = {nodeid: round(timings.lognormvariate(-3, 1.5), 4) for nodeid in nodeids}
+    (folder / "durations.json").write_text(json.dumps(durations))
+    return folder, nodeids
 
-    Not concurrently: the suite's timing-sensitive child runs (tests/test_reliability.py) share
-    the machine with this test under xdist, and two collections at once starved them.
-    """
+
+def slices(folder: Path, splits: int, *args: str, plugins: list[str] = PLUGINS) -> list[list[str]]:
+    """Each slice of `splits` in its own process with its own seed: node ids in run order."""
 
     def one(group: int) -> list[str]:
         seed = 1000 + 97 * splits + group  # a different shuffle in every process
-        return collect(tmp_path / f"g{group}", f"--splits={splits}", f"--group={group}",
-                       f"--durations-path={durations}", f"--randomly-seed={seed}",
-                       *args)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+             *plugins, f"--splits={splits}", f"--group={group}", f"--randomly-seed={seed}", *args],
+            cwd=folder, env=child_env(folder.parent / "tmp", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        return [line for line in result.stdout.splitlines() if "::" in line]
 
     return [one(group) for group in range(1, splits + 1)]
-
-
-@pytest.fixture(scope="module")
-def whole_suite(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return collect(tmp_path_factory.mktemp("whole"))
 
 
 def assert_partition(parts: list[list[str]], whole: list[str]) -> None:
@@ -68,29 +102,38 @@ def assert_partition(parts: list[list[str]], whole: list[str]) -> None:
     ("splits", "algorithm"),
     [
         # pytest.ini's algorithm, as CI slices
-        *(pytest.param(splits, [], id=f"{splits}-least_duration") for splits in (2, 3, 4, 5)),
+        *((splits, "least_duration") for splits in (2, 3, 4, 5)),
         # pytest-split's default, the one that broke: it cuts whatever order it is handed.
-        pytest.param(4, ["--splitting-algorithm=duration_based_chunks"], id="4-chunks"),
+        (4, "duration_based_chunks"),
     ],
 )
-def test_slices_are_exactly_the_suite(tmp_path, whole_suite, splits, algorithm):
-    parts = slices(tmp_path, splits, DURATIONS, *algorithm)
-    assert_partition(parts, whole_suite)
+def test_slices_are_exactly_the_suite(suite, splits, algorithm):
+    folder, nodeids = suite
+    parts = slices(folder, splits, "--durations-path=durations.json",
+                   f"--splitting-algorithm={algorithm}")  # fmt: skip
+    assert_partition(parts, nodeids)
     # Shuffling stayed on: a slice runs in its seed's order, not the node-id order it was cut in.
     assert any(part != sorted(part) for part in parts)
 
 
-def test_tests_missing_from_the_durations_still_land_in_one_slice(tmp_path, whole_suite):
-    known = json.loads(DURATIONS.read_text())
-    # As after adding tests: this module and every third test of the rest are unknown.
+def test_tests_missing_from_the_durations_still_land_in_one_slice(suite):
+    folder, nodeids = suite
+    known = json.loads((folder / "durations.json").read_text())
+    # As after adding tests: a whole module and every third test of the rest are unknown.
     kept = {
         nodeid: seconds
         for position, (nodeid, seconds) in enumerate(sorted(known.items()))
-        if position % 3 and not nodeid.startswith("tests/test_shards.py")
+        if position % 3 and not nodeid.startswith("test_module_0.py")
     }
-    partial = tmp_path / "durations.json"
-    partial.write_text(json.dumps(kept))
-    unknown = set(whole_suite) - set(kept)
-    assert len(unknown) > len(whole_suite) // 4  # the check below is not vacuous
-    parts = slices(tmp_path, 3, partial)
-    assert_partition(parts, whole_suite)
+    (folder / "partial.json").write_text(json.dumps(kept))
+    assert len(set(nodeids) - set(kept)) > len(nodeids) // 4  # the check below is not vacuous
+    assert_partition(slices(folder, 3, "--durations-path=partial.json"), nodeids)
+
+
+def test_without_the_plugin_the_slices_do_not_partition(suite):
+    """The check can fail: pytest-split alone cuts each process's shuffle differently."""
+    folder, nodeids = suite
+    parts = slices(folder, 4, "--durations-path=durations.json",
+                   "--splitting-algorithm=duration_based_chunks", plugins=PLUGINS[:-2])  # fmt: skip
+    with pytest.raises(AssertionError, match=r"tests in two slices|tests in no slice"):
+        assert_partition(parts, nodeids)

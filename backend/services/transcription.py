@@ -14,7 +14,8 @@ from backend.services.errors import ServiceUnavailable
 
 INSTALL_HINT = (
     "transcription needs the optional Whisper engine: "
-    "install it with `pip install 'backend[whisper]'` (or `pip install faster-whisper`)"
+    "install it with `python -m pip install -e '.[whisper]'` from the project's checkout "
+    "(or `python -m pip install faster-whisper`)"
 )
 
 

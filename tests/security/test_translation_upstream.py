@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.dependencies import get_translation_service
 from backend.models import CachedTranslation, Game
 from backend.services.translation import HttpTranslationService
+from tests.fixtures.app import Override
 from tests.fixtures.clients import UserClient
 from tests.fixtures.services import SAMPLE_TRANSCRIPT
 from tests.fixtures.videos import VideoFactory
@@ -76,13 +76,12 @@ class Upstream:
 
 
 @pytest_asyncio.fixture
-async def upstream(app: FastAPI) -> AsyncIterator[Upstream]:
+async def upstream(override: Override) -> AsyncIterator[Upstream]:
     """The app with the real HTTP translation client, its upstream scripted in-process."""
     server = Upstream()
     transport = httpx.MockTransport(server)
     async with httpx.AsyncClient(transport=transport, base_url="http://translator.test") as http:
-        # The `app` fixture clears every override at teardown, this one included.
-        app.dependency_overrides[get_translation_service] = lambda: HttpTranslationService(http)
+        override(get_translation_service, HttpTranslationService(http))
         yield server
 
 

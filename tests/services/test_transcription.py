@@ -193,10 +193,10 @@ class TestWithoutFasterWhisper:
             load_faster_whisper("tiny")
 
         assert raised.value.detail == INSTALL_HINT
-        assert "pip install 'backend[whisper]'" in raised.value.detail
+        assert "python -m pip install -e '.[whisper]'" in raised.value.detail
 
     async def test_the_service_reports_it_as_unavailable(self):
         service = WhisperTranscriptionService("tiny")
 
-        with pytest.raises(ServiceUnavailable, match=r"backend\[whisper\]"):
+        with pytest.raises(ServiceUnavailable, match=r"pip install -e '\.\[whisper\]'"):
             await service.transcribe(MEDIA, "en")

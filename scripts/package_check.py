@@ -1,0 +1,361 @@
+"""Prove that the project installs and serves, as a wheel and editable, with a Python's own pip.
+
+    python scripts/package_check.py [--python 3.12|PATH] [--mode wheel|editable|both]
+                                    [--timeout SECONDS]
+
+`nox -s package` runs it once per supported Python. For each install mode:
+- a fresh venv made by that Python's stdlib `venv` module, so with the pip that Python bundles
+  (not upgraded, no uv): what a newcomer with only Python gets;
+- wheel: a wheel built from a copy of the checkout (a stale `build/` in the checkout cannot
+  leak into it), checked to hold every file of `backend/`, then installed; editable: `pip
+  install -e` of the checkout;
+- `python -m backend` started from an empty temporary directory, so the checkout is not on
+  sys.path and the installed package is what runs, on a free port with a temporary
+  DATABASE_URL and MEDIA_DIR: it migrates the new database and must answer `GET /health` with
+  200 within the timeout, or the check fails showing the server's output. Then it is stopped.
+
+Everything temporary is removed at the end, on failure and on Ctrl-C, and the server's whole
+process group is killed. Exits 0 when every check passed, 1 when one failed, 2 when the Python
+cannot be found or is too old.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "backend"
+MODES = ("wheel", "editable")
+MINIMUM = (3, 11)  # pyproject.toml's requires-python
+# Left out of the copy a wheel is built from: nothing of them belongs in a wheel.
+NOT_SOURCES = (".git", ".nox", ".venv", "build", "dist", "media", "*.egg-info", "__pycache__",
+               "*.pyc", ".*_cache", ".hypothesis", ".coverage*", "*.sqlite3*", ".env")  # fmt: skip
+# Environment that would make the server import something other than the installed package or
+# read settings other than the check's own.
+DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PIP_USER")
+OUTPUT_TAIL = 60  # lines of a failed command's or server's output shown
+
+
+class CheckFailed(Exception):
+    """A step of the check failed; the message says which and shows its output."""
+
+
+class PythonNotFound(Exception):
+    """The Python asked for cannot be run; the message says what was tried."""
+
+
+def tail(text: str, lines: int = OUTPUT_TAIL) -> str:
+    kept = text.rstrip().splitlines()[-lines:]
+    return "\n".join("    " + line for line in kept) or "    (no output)"
+
+
+def python_version(executable: str) -> tuple[int, int] | None:
+    """The (major, minor) of `executable`, or None when it does not run as a Python."""
+    try:
+        done = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    major, dot, minor = done.stdout.strip().partition(".")
+    if done.returncode or not dot or not (major.isdecimal() and minor.isdecimal()):
+        return None  # e.g. a pyenv shim of a version that pyenv does not currently select
+    return int(major), int(minor)
+
+
+def pyenv_candidates(version: str) -> list[str]:
+    """Interpreters of `version` (X.Y) that pyenv installed, newest first: pyenv's shims only
+    run the versions `pyenv global`/`local` select, the interpreters themselves always run."""
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    found = glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", f"python{version}"))
+
+    def key(path: str) -> tuple[int, ...]:
+        release = Path(path).parents[1].name.removeprefix(f"{version}.")
+        return (int(release),) if release.isdecimal() else (-1,)
+
+    return sorted(found, key=key, reverse=True)
+
+
+def find_python(spec: str) -> tuple[str, tuple[int, int]]:
+    """The interpreter for `spec` (a version such as 3.12, or a path) and its version.
+
+    A version is looked for as `pythonX.Y` on PATH, then among pyenv's installed versions.
+    """
+    wanted: tuple[int, int] | None = None
+    if os.sep in spec or (os.altsep and os.altsep in spec) or Path(spec).is_file():
+        candidates = [spec]
+    else:
+        major, dot, minor = spec.partition(".")
+        if not (dot and major.isdecimal() and minor.isdecimal()):
+            raise PythonNotFound(f"--python takes a version such as 3.12 or a path, got {spec!r}")
+        wanted = (int(major), int(minor))
+        on_path = shutil.which(f"python{spec}")
+        candidates = [*([on_path] if on_path else []), *pyenv_candidates(spec)]
+    for candidate in candidates:
+        version = python_version(candidate)
+        if version is not None and (wanted is None or version == wanted):
+            if version < MINIMUM:
+                raise PythonNotFound(
+                    f"{candidate} is Python {version[0]}.{version[1]}; the project needs "
+                    f"Python {MINIMUM[0]}.{MINIMUM[1]} or newer (requires-python)"
+                )
+            return candidate, version
+    if wanted is None:
+        raise PythonNotFound(f"{spec} does not run as a Python")
+    tried = ", ".join(candidates) if candidates else f"no python{spec} on PATH, no pyenv version"
+    raise PythonNotFound(
+        f"Python {spec} not found or does not run (tried: {tried}). Install it (for example "
+        f"`pyenv install {spec}`) or pass --python /path/to/python{spec}."
+    )
+
+
+def run(command: Sequence[str | Path], *, cwd: Path, what: str, env: dict[str, str]) -> str:
+    """Run `command`, returning its output; CheckFailed with the output's tail if it fails."""
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        shown = " ".join(str(part) for part in command)
+        raise CheckFailed(
+            f"{what} failed (exit status {done.returncode}): {shown}\n{tail(done.stdout)}"
+        )
+    return done.stdout
+
+
+def clean_env() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name not in DROPPED_ENV}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"  # the bundled pip, on purpose: no upgrade nag
+    return env
+
+
+def venv_python(venv: Path) -> Path:
+    if sys.platform == "win32":  # pragma: no cover - the project's machines are POSIX
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def missing_from_wheel(wheel: Path, source: Path) -> list[str]:
+    """Files of the package in `source` that the wheel lacks (package data included)."""
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    package = source / PACKAGE
+    expected = {
+        path.relative_to(source).as_posix()
+        for path in package.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    return sorted(expected - shipped)
+
+
+def install_wheel(python: Path, work: Path, env: dict[str, str]) -> str:
+    """Build a wheel from a copy of the checkout, check its contents, install it."""
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    dist = work / "dist"
+    run([python, "-m", "pip", "wheel", "--no-deps", "-w", dist, source], cwd=work,
+        what="building the wheel", env=env)  # fmt: skip
+    wheels = sorted(dist.glob("*.whl"))
+    if len(wheels) != 1:
+        raise CheckFailed(f"expected one wheel in {dist}, found {[w.name for w in wheels]}")
+    missing = missing_from_wheel(wheels[0], source)
+    if missing:
+        raise CheckFailed(f"{wheels[0].name} lacks files of {PACKAGE}/: {', '.join(missing)}")
+    run([python, "-m", "pip", "install", wheels[0]], cwd=work, what="installing the wheel",
+        env=env)  # fmt: skip
+    return wheels[0].name
+
+
+def install_editable(python: Path, work: Path, env: dict[str, str]) -> str:
+    run([python, "-m", "pip", "install", "-e", ROOT], cwd=work, what="the editable install",
+        env=env)  # fmt: skip
+    return f"editable {ROOT}"
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """End the server and whatever it started: its process group, TERM then KILL."""
+    if server.poll() is not None:
+        return
+    if sys.platform == "win32":  # pragma: no cover
+        server.kill()
+        server.wait()
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    except ProcessLookupError:
+        server.wait()
+
+
+def serve_and_probe(python: Path, run_dir: Path, env: dict[str, str], timeout: float) -> float:
+    """Start `python -m backend` in `run_dir`; the seconds until /health answered 200.
+
+    CheckFailed, with the server's output, if it exits or does not answer 200 in `timeout`.
+    The server is stopped either way.
+    """
+    port = free_port()
+    server_env = {
+        **env,
+        "APP_ENV": "development",  # migrates the new database on start
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{run_dir / 'check.sqlite3'}",
+        "MEDIA_DIR": str(run_dir / "media"),
+    }
+    log_path = run_dir.parent / "server.log"
+    url = f"http://127.0.0.1:{port}/health"
+    last = "no answer yet"
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(python), "-m", PACKAGE],
+            cwd=run_dir,
+            env=server_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=sys.platform != "win32",  # its own process group, for stop()
+        )
+        try:
+            while time.monotonic() - started < timeout:
+                if server.poll() is not None:
+                    last = f"the server exited with status {server.returncode}"
+                    break
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        if response.status == 200:
+                            return time.monotonic() - started
+                        last = f"{url} answered {response.status}"
+                except urllib.error.HTTPError as error:
+                    last = f"{url} answered {error.code}"
+                except (urllib.error.URLError, OSError) as error:
+                    last = f"{url}: {getattr(error, 'reason', error)}"
+                time.sleep(0.2)
+            else:
+                last = f"no 200 from {url} within {timeout:g} s (last: {last})"
+        finally:
+            stop(server)
+    output = log_path.read_text(errors="replace")
+    raise CheckFailed(f"`python -m {PACKAGE}` did not serve: {last}. Its output:\n{tail(output)}")
+
+
+def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
+    """One install mode in a fresh venv, in a temporary directory removed whatever happens."""
+    prefix = f"[{label}] {mode}:"
+    work = Path(tempfile.mkdtemp(prefix=f"package-check-{label}-{mode}-"))
+    try:
+        env = clean_env()
+        started = time.monotonic()
+        venv = work / "venv"
+        run([python, "-m", "venv", venv], cwd=work, what="creating the venv", env=env)
+        venv_py = venv_python(venv)
+        pip = run([venv_py, "-m", "pip", "--version"], cwd=work, what="pip --version", env=env)
+        print(f"{prefix} venv with its bundled {' '.join(pip.split()[:2])}", flush=True)
+        print(f"{prefix} installing...", flush=True)
+        install = install_wheel if mode == "wheel" else install_editable
+        installed = install(venv_py, work, env)
+        print(f"{prefix} installed {installed} in {time.monotonic() - started:.1f} s", flush=True)
+        run_dir = work / "run"  # empty: nothing of the checkout on sys.path
+        run_dir.mkdir()
+        where = run(
+            [venv_py, "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)"],
+            cwd=run_dir,
+            what=f"importing {PACKAGE}",
+            env=env,
+        ).strip()
+        print(f"{prefix} {PACKAGE} imported from {where}", flush=True)
+        expected = venv if mode == "wheel" else ROOT
+        if not Path(where).resolve().is_relative_to(expected.resolve()):
+            raise CheckFailed(f"{PACKAGE} should come from {expected}, came from {where}")
+        seconds = serve_and_probe(venv_py, run_dir, env, timeout)
+        print(f"{prefix} /health 200 in {seconds:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM as Ctrl-C: the `finally` clauses still remove the temporary venvs."""
+    raise KeyboardInterrupt
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="package_check",
+        description="Install the project (wheel, editable) in a fresh venv and serve /health.",
+    )
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="a version (3.12) or an interpreter's path (default: the one running this)",
+    )
+    parser.add_argument("--mode", choices=(*MODES, "both"), default="both")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds for the server to answer /health (default 120)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        python, version = find_python(args.python)
+    except PythonNotFound as error:
+        print(f"package_check: {error}", file=sys.stderr)
+        return 2
+    label = f"{version[0]}.{version[1]}"
+    print(f"[{label}] using {python}", flush=True)
+    signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        for mode in MODES if args.mode == "both" else (args.mode,):
+            started = time.monotonic()
+            try:
+                check_mode(python, label, mode, args.timeout)
+            except CheckFailed as error:
+                print(f"[{label}] {mode}: FAILED: {error}", file=sys.stderr, flush=True)
+                return 1
+            print(f"[{label}] {mode}: passed in {time.monotonic() - started:.1f} s", flush=True)
+    except KeyboardInterrupt:
+        print(f"[{label}] interrupted; temporary venvs removed", file=sys.stderr, flush=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
