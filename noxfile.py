@@ -36,13 +36,17 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
 
     The app itself is not installed: pytest imports it from the checkout (`pythonpath = .`),
     which spares a package build on every run and keeps a reused environment starting fast.
+    Packages are compiled to bytecode as they install (pip does that by default, uv only when
+    asked): where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else
+    ever writes a .pyc, and every process (each child run of the suite too) compiled some 800
+    modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
     """
     requirements = list(PYPROJECT["project"]["dependencies"])
     for extra in extras:
         requirements += PYPROJECT["project"]["optional-dependencies"][extra]
     for group in groups:
         requirements += nox.project.dependency_groups(PYPROJECT, group)
-    session.install(*requirements)
+    session.install(*requirements, env={"UV_COMPILE_BYTECODE": "1"})
 
 
 @nox.session
