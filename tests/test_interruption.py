@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,23 +55,43 @@ PASSING = """
 """
 
 
+@contextmanager
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Children started here get Ctrl-C's usual action even if this run ignores SIGINT.
+
+    A shell starts a background job (`cmd &` in a script, `nohup`) with SIGINT ignored, and an
+    ignored signal stays ignored across exec, so the child run would sleep through the Ctrl-C
+    these tests send. A handled signal goes back to its default at exec: handling it here while
+    the child starts gives the child what a terminal gives it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a runner's tests run there
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def start_blocking_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
     """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group),
     returned once its test is blocking; and the TMPDIR it runs with."""
     tmpdir = tmp_path / "tmp"
     started = tmp_path / "started"
     tests = write_tests(tmp_path / "suite", BLOCKING)
-    child = subprocess.Popen(
-        # pytest's own --basetemp (xdist makes one) lives elsewhere: only our run's files count.
-        pytest_command(
-            tests, "-p", "no:randomly", "--timeout=0", f"--basetemp={tmp_path / 'base'}", *args
-        ),
-        env=child_env(tmpdir, STARTED_FILE=str(started)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    with ctrl_c_reaches_children():
+        child = subprocess.Popen(
+            # pytest's own --basetemp (xdist makes one) lives elsewhere: only our run's files.
+            pytest_command(
+                tests, "-p", "no:randomly", "--timeout=0", f"--basetemp={tmp_path / 'base'}", *args
+            ),
+            env=child_env(tmpdir, STARTED_FILE=str(started)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not started.exists():
         if child.poll() is None and time.monotonic() <= deadline:
