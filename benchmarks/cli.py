@@ -6,9 +6,12 @@
     python -m benchmarks --engines postgresql --only per_test_ms
     python -m benchmarks --compare benchmarks/baseline.json [--factor 1.5]
     python -m benchmarks --current build/bench/latest.json --compare benchmarks/baseline.json
+    python -m benchmarks --current build/bench/latest.json --charts   # redraw, no measuring
 
-Writes build/bench/latest.json and build/bench/latest.md and prints the table. With
-`--compare`, exits 1 naming every figure whose ratio worsened by more than the factor.
+Writes build/bench/latest.json, build/bench/latest.md and SVG charts beside them
+(benchmarks.charts), and prints the table. Exits 1 when a pytest run it timed did not pass
+(its figures are flagged), and with `--compare` when a figure's ratio worsened by more than
+the factor.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from benchmarks import compare, report
+from benchmarks import charts, compare, report
 from benchmarks.core import ENGINES
 from benchmarks.figures import KEYS, NAMES, Plan, selected
 from benchmarks.runner import run
@@ -143,14 +146,21 @@ def parser() -> argparse.ArgumentParser:
         "--current",
         type=existing_file,
         metavar="FILE",
-        help="do not measure: compare this saved result (needs --compare)",
+        help="do not measure: compare this saved result (needs --compare) or redraw its "
+        "charts (needs --charts)",
+    )
+    p.add_argument(
+        "--charts",
+        action="store_true",
+        help="with --current: redraw the SVG charts of that result into --output (a measuring "
+        "run always draws them)",
     )
     p.add_argument(
         "--output",
         type=Path,
         default=Path("build/bench"),
         metavar="DIR",
-        help="where latest.json, latest.md and the logs go (default build/bench)",
+        help="where latest.json, latest.md, the charts and the logs go (default build/bench)",
     )
     p.add_argument(
         "--with-slow",
@@ -176,26 +186,69 @@ def plan_of(options: argparse.Namespace) -> Plan:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     options = p.parse_args(argv)
-    if options.current and not options.compare:
-        p.error("--current needs --compare FILE (what to compare it with)")
+    if options.current and not (options.compare or options.charts):
+        p.error("--current needs --compare FILE (what to compare it with) or --charts")
     if not options.current and not selected(plan_of(options)):
         p.error("--only names no figure measured on --engines " + ",".join(options.engines))
+    status = 0
     if options.current:
         result = compare.load(options.current)
+        if options.charts:
+            try:
+                drawn = redraw(result, options.output)
+            except charts.ChartError as error:
+                print(f"bench: no charts from {options.current}: {error}", file=sys.stderr)
+                return 2
+            print(f"Charts of {options.current}: {', '.join(map(str, drawn.written))}.")
     else:
         result = run(plan_of(options), options.output)
         options.output.mkdir(parents=True, exist_ok=True)
         (options.output / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+        drawn = draw(result, options.output)
         table = report.markdown(result)
+        if drawn.written:
+            names = ", ".join(f"[{path.name}]({path.name})" for path in drawn.written)
+            table += f"\nCharts beside this file: {names}.\n"
         (options.output / "latest.md").write_text(table)
         print(table)
-        print(f"Wrote {options.output / 'latest.json'} and {options.output / 'latest.md'}.")
+        written = [options.output / "latest.json", options.output / "latest.md", *drawn.written]
+        print(f"Wrote {', '.join(map(str, written))}.")
+        if result["failed_runs"]:
+            count = len(result["failed_runs"])
+            print(
+                f"bench: {count} pytest run(s) did not pass; the figures they fed are flagged "
+                "FAILED RUN (see the table's 'Failed pytest runs')",
+                file=sys.stderr,
+            )
+            status = 1
     if not options.compare:
-        return 0
+        return status
     outcome = compare.compare(result, compare.load(options.compare), options.factor)
     print(compare.render(outcome, str(options.compare)))
     if not outcome.ok:
         names = ", ".join(each.figure for each in outcome.regressions)
         print(f"bench: ratio regression in {names}", file=sys.stderr)
         return 1
-    return 0
+    return status
+
+
+def draw(result: dict[str, Any], output: Path) -> charts.Charts:
+    """A measuring run's charts: what cannot be drawn is said on stderr, never fatal."""
+    try:
+        drawn = charts.write_charts(result, output)
+    except charts.ChartError as error:
+        print(f"bench: charts skipped: {error}", file=sys.stderr)
+        return charts.Charts([], [])
+    for reason in drawn.skipped:
+        print(f"bench: chart skipped: {reason}", file=sys.stderr)
+    return drawn
+
+
+def redraw(result: dict[str, Any], output: Path) -> charts.Charts:
+    """`--current FILE --charts`: every chart the result has data for; ChartError if none."""
+    drawn = charts.write_charts(result, output)
+    if not drawn.written:
+        raise charts.ChartError("nothing to draw: " + "; ".join(drawn.skipped))
+    for reason in drawn.skipped:
+        print(f"bench: chart skipped: {reason}", file=sys.stderr)
+    return drawn

@@ -67,6 +67,8 @@ class Figure:
     extra: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     met: bool | None = None
+    # The pytest runs behind this figure that did not pass (Bench.failures): flagged, not trusted.
+    failed_runs: list[str] = field(default_factory=list)
 
     def values(self, way: str) -> list[float]:
         """Where a way's measurements go; a step that is no way is a mistake, not a new row."""
@@ -115,6 +117,8 @@ class Figure:
             result["extra"] = self.extra
         if self.notes:
             result["notes"] = self.notes
+        if self.failed_runs:
+            result["failed_runs"] = self.failed_runs
         return result
 
 
@@ -176,6 +180,9 @@ class Bench:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.progress = progress
         self.warnings: list[str] = []
+        # Every pytest run that did not pass (a failed test, or any exit but 0), naive or not:
+        # a figure timed on a failing run is flagged and the bench exits 1 (benchmarks.cli).
+        self.failures: list[str] = []
         self.runs = 0
         # What several figures of one engine read, measured once (benchmarks.processes.db_counts).
         self.memo: dict[str, Any] = {}
@@ -234,12 +241,10 @@ class Bench:
         wall = time.perf_counter() - started
         timings = json.loads(timings_file.read_text()) if timed and timings_file.exists() else None
         run = PytestRun(wall, returncode, log, timings)
-        if returncode not in (0,) and not (returncode == 1 and naive):
-            self.warnings.append(f"{label}: pytest exited {returncode} (see {log})")
-        elif returncode == 1:
-            self.warnings.append(
-                f"{label}: {run.failed} test(s) failed the naive way (see {log}); times still count"
-            )
+        if returncode:
+            failed = f"{run.failed} test(s) failed, " if run.failed else ""
+            way = "naive" if naive else "optimized"
+            self.failures.append(f"{label} ({way}): {failed}pytest exited {returncode} (see {log})")
         return run
 
     def python(self, label: str, code: str) -> tuple[float, str]:

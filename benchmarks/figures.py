@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from benchmarks import in_process, processes
+from benchmarks import in_process, per_request, processes
 from benchmarks.core import DEFAULT_ENGINE, ENGINES, Bench, Figure, engine_key
 
 Group = Literal["in-process", "subprocess", "suite", "one-off"]
@@ -86,6 +86,17 @@ DEFINITIONS = (
         "single_test_s", "subprocess", lambda b, p, e: processes.single_test(b, p.rounds, e)
     ),
     Definition("api_test_ms", "subprocess", lambda b, p, e: processes.api_test(b, p.rounds, e)),
+    # Per route, in-process, the optimized way only (benchmarks.per_request).
+    Definition(
+        "request_health_ms",
+        "in-process",
+        lambda b, p, e: per_request.request_time(b, p.rounds, e, "health"),
+    ),
+    Definition(
+        "request_users_me_ms",
+        "in-process",
+        lambda b, p, e: per_request.request_time(b, p.rounds, e, "users_me"),
+    ),
     Definition(
         "auth_module_s",
         "subprocess",

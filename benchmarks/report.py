@@ -32,7 +32,10 @@ def document(
     crossover: dict[str, Any] | None,
     slow_tests: list[dict[str, Any]] | None,
     warnings: list[str],
+    failed_runs: list[str] | None = None,
+    per_test_distribution: dict[str, dict[str, list[float]]] | None = None,
 ) -> dict[str, Any]:
+    """The result; `per_test_distribution` (engine -> way -> ms per test) feeds the charts."""
     return {
         "schema": SCHEMA,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -43,6 +46,9 @@ def document(
         "crossover": crossover,
         "slow_tests": slow_tests,
         "warnings": warnings,
+        # Pytest runs that did not pass; the figures they fed carry them too (`failed_runs`).
+        "failed_runs": failed_runs or [],
+        "per_test_distribution": per_test_distribution,
     }
 
 
@@ -68,7 +74,9 @@ def cell(figure: dict[str, Any], way: str) -> str:
     return f"{number(median)} {figure['unit']}{spread}"
 
 
-def verdict(met: bool | None) -> str:
+def verdict(met: bool | None, failed_runs: list[str] | None = None) -> str:
+    if failed_runs:
+        return f"**FAILED RUN** ({len(failed_runs)})"
     return {True: "met", False: "**missed**", None: "shown"}[met]
 
 
@@ -92,7 +100,8 @@ def markdown(result: dict[str, Any]) -> str:
         name, engine = split_key(key)
         lines.append(
             f"| `{name}` | {engine} | {cell(figure, 'naive')} | {cell(figure, 'optimized')} "
-            f"| {ratio} | {figure['target']} | {verdict(figure.get('met'))} |"
+            f"| {ratio} | {figure['target']} "
+            f"| {verdict(figure.get('met'), figure.get('failed_runs'))} |"
         )
     lines += ["", "### How each figure is measured, and details", ""]
     for key, figure in figures.items():
@@ -104,6 +113,8 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"  - {name}: {describe(value)}")
         for note in figure.get("notes", []):
             lines.append(f"  - note: {note}")
+        for failure in figure.get("failed_runs", []):
+            lines.append(f"  - **timed on a failing run**: {failure}")
     crossover = result.get("crossover")
     if crossover:
         engine = crossover.get("engine", "sqlite")
@@ -111,7 +122,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["| tests | serial s | -n 2 s |", "| ---: | ---: | ---: |"]
         for point in crossover["points"]:
             serial, parallel = number(point["serial_s"]), number(point["parallel_s"])
-            lines.append(f"| {point['tests']} | {serial} | {parallel} |")
+            lines.append(f"| {point['tests']:.0f} | {serial} | {parallel} |")
         lines += ["", crossover.get("summary", "")]
         if "fit" in crossover:
             fit = crossover["fit"]
@@ -137,6 +148,16 @@ def markdown(result: dict[str, Any]) -> str:
         for row in slow:
             mark = "marked slow" if row["marked_slow"] else "**not marked slow**"
             lines.append(f"- {row['ms']:.0f} ms `{row['nodeid']}` ({mark})")
+    if result.get("failed_runs"):
+        lines += [
+            "",
+            "### Failed pytest runs",
+            "",
+            "These runs did not pass; the figures they fed are flagged **FAILED RUN** above and "
+            "are not to be trusted (a failing test is cut short, so its time is not the test's).",
+            "",
+        ]
+        lines += [f"- {failure}" for failure in result["failed_runs"]]
     if result["warnings"]:
         lines += ["", "### Warnings", ""]
         lines += [f"- {warning}" for warning in result["warnings"]]

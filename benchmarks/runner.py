@@ -19,7 +19,7 @@ from benchmarks.crossover import crossover
 from benchmarks.databases import one_off_costs
 from benchmarks.figures import KEYS, SHARED_GROUPS, Entry, Plan, selected
 from benchmarks.processes import db_counts
-from benchmarks.suite import slow_tests, suite_figures, suite_runs
+from benchmarks.suite import per_test_distribution, slow_tests, suite_figures, suite_runs
 
 # Samples of each one-off cost: at least this many, more when more rounds are asked for.
 ONE_OFF_SAMPLES = 3
@@ -33,7 +33,7 @@ def run(plan: Plan, output: Path) -> dict[str, Any]:
     bench = Bench(output, progress)
     started = report.machine()
     figures: dict[str, Figure] = {}
-    extras: dict[str, Any] = {"crossover": None, "slow_tests": None}
+    extras: dict[str, Any] = {"crossover": None, "slow_tests": None, "distribution": {}}
     progress(
         f"{len(wanted)} figure(s) on {', '.join(plan.engines)}, {plan.rounds} round(s) each; "
         f"whole suite {plan.suite_rounds} round(s), its naive runs {plan.naive_rounds}; "
@@ -60,10 +60,15 @@ def run(plan: Plan, output: Path) -> dict[str, Any]:
             )
     for number, (label, measure) in enumerate(parts, start=1):
         progress(f"part {number}/{len(parts)}: {label}")
+        failures_before = len(bench.failures)
         for figure in measure():
             if figure is not None and figure.key in keys:
+                # Every figure of a part that had a failing pytest run is flagged with it.
+                figure.failed_runs.extend(bench.failures[failures_before:])
                 figures[figure.key] = figure
                 progress(f"{figure.key}: {summary_line(figure)}")
+        for failure in bench.failures[failures_before:]:
+            progress(f"FAILED RUN: {failure}")
     return report.document(
         {key: figures[key].summary() for key in KEYS if key in figures},
         options=dataclasses.asdict(plan),
@@ -72,6 +77,8 @@ def run(plan: Plan, output: Path) -> dict[str, Any]:
         crossover=extras["crossover"],
         slow_tests=extras["slow_tests"],
         warnings=bench.warnings,
+        failed_runs=bench.failures,
+        per_test_distribution=extras["distribution"] or None,
     )
 
 
@@ -88,6 +95,8 @@ def measure_suite(
         bench, plan.suite_rounds, plan.naive_rounds, plan.suite, plan.with_slow, engine
     )
     figures = suite_figures(runs, plan.naive_rounds, db_counts(bench, engine))
+    if engine_key("per_test_ms", engine) in keys:
+        extras["distribution"][engine] = per_test_distribution(runs)
     first = DEFAULT_ENGINE if DEFAULT_ENGINE in plan.engines else plan.engines[0]
     if engine == first:
         extras["slow_tests"] = slow_tests(runs)
@@ -100,7 +109,8 @@ def measure_suite(
 def summary_line(figure: Figure) -> str:
     """The progress line after a figure, so a long run shows its numbers as they come."""
     ratio = f"{report.number(figure.ratio)}x" if figure.ratio else "-"
+    flag = f"; {len(figure.failed_runs)} FAILED RUN(S)" if figure.failed_runs else ""
     return (
         f"naive {report.number(figure.median('naive'))} {figure.unit}, optimized "
-        f"{report.number(figure.median('optimized'))} {figure.unit}, ratio {ratio}"
+        f"{report.number(figure.median('optimized'))} {figure.unit}, ratio {ratio}{flag}"
     )

@@ -138,6 +138,25 @@ def suite_figures(
     return [per_test, serial, parallel]
 
 
+def per_test_distribution(runs: SuiteRuns) -> dict[str, list[float]]:
+    """Each way's per-test times in ms (median over its serial runs), for the per-test chart.
+
+    Kept whole in latest.json (`per_test_distribution`), ascending, three significant digits:
+    the table shows only the median.
+    """
+    found: dict[str, list[float]] = {}
+    for way, way_runs in runs.serial.items():
+        seconds: dict[str, list[float]] = {}
+        for run in way_runs:
+            for test in run.tests:
+                seconds.setdefault(test["nodeid"], []).append(float(test["seconds"]))
+        if seconds:
+            found[way] = sorted(
+                float(f"{statistics.median(values) * 1000:.3g}") for values in seconds.values()
+            )
+    return found
+
+
 def slow_tests(runs: SuiteRuns) -> list[dict[str, Any]]:
     """Tests above 100 ms (median of the optimized serial runs), and every test marked slow."""
     seconds: dict[str, list[float]] = {}
