@@ -19,32 +19,13 @@ from benchmarks.cli import main
 from benchmarks.core import Bench, Figure, PytestRun
 from benchmarks.figures import KEYS
 from benchmarks.suite import SuiteRuns, per_test_distribution
+from tests.tooling.fabricated import bench_result as result
 
 POINTS = [
     {"tests": 67, "serial_s": 5.5, "parallel_s": 8.0},
     {"tests": 270, "serial_s": 8.6, "parallel_s": 9.2},
     {"tests": 541, "serial_s": 12.6, "parallel_s": 10.9},
 ]
-
-
-def result(**parts: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "created": "2026-01-01T00:00:00+00:00",
-        "machine": {
-            "cpus": 2,
-            "platform": "test",
-            "python": "3.11",
-            "load_average": [1.0],
-            "load_average_at_end": [1.0],
-        },
-        "options": {"with_slow": False},
-        "elapsed_s": 1.0,
-        "figures": {},
-        "crossover": None,
-        "slow_tests": None,
-        "warnings": [],
-    }
-    return base | parts
 
 
 def drawable() -> dict[str, Any]:

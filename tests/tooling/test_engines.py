@@ -13,6 +13,7 @@ from benchmarks.cli import main, parser, plan_of
 from benchmarks.core import Figure, engine_key, split_key
 from benchmarks.db_counter import DatabaseCalls, round_trips
 from benchmarks.figures import DEFINITIONS, FIGURES, KEYS, selected
+from tests.tooling.fabricated import bench_result
 
 BASELINE = Path(__file__).resolve().parents[2] / "benchmarks" / "baseline.json"
 
@@ -33,22 +34,7 @@ def figure(ratio: float | None = 10.0, **extra: Any) -> dict[str, Any]:
 
 
 def result(figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "created": "2026-01-01T00:00:00+00:00",
-        "machine": {
-            "cpus": 2,
-            "platform": "test",
-            "python": "3.11",
-            "load_average": [1.0],
-            "load_average_at_end": [1.0],
-        },
-        "options": {"with_slow": False},
-        "elapsed_s": 1.0,
-        "figures": figures,
-        "crossover": None,
-        "slow_tests": None,
-        "warnings": [],
-    }
+    return bench_result(figures=figures)
 
 
 class TestKeys:
