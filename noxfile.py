@@ -261,9 +261,24 @@ def stress(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """schemathesis over every API operation, anonymous and logged in: no 500, as documented."""
+    """schemathesis, every check and the stateful phase, anonymous and logged in, in-process."""
     install(session, "fuzz")
     session.run("pytest", "tests/fuzz", *session.posargs)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """schemathesis' CLI, every check, on a real `python -m backend`: anonymous and logged in."""
+    install(session, "fuzz")
+    # No interrupt timeout: on Ctrl-C the check stops its server and removes its files first.
+    session.run("python", "scripts/contract_check.py", *session.posargs, interrupt_timeout=None)
+
+
+@nox.session
+def openapi(session: nox.Session) -> None:
+    """Regenerate openapi.json, the committed contract, from the app (`-- --check` compares)."""
+    install(session)
+    session.run("python", "-m", "backend.openapi", *session.posargs)
 
 
 # `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, status
-from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.routing import APIRoute
+from fastapi_users import (
+    BaseUserManager,
+    FastAPIUsers,
+    InvalidPasswordException,
+    UUIDIDMixin,
+    exceptions,
+)
 from fastapi_users import schemas as user_schemas
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
 from fastapi_users.openapi import OpenAPIResponseType
 from fastapi_users.password import PasswordHelperProtocol
+from fastapi_users.router.common import ErrorCode, ErrorModel
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, Field
+from pydantic.config import JsonDict
 
-from backend.api.common import STRICT
+from backend.api.common import BLANK, STRICT
 from backend.config import Settings
 from backend.db import SessionDep
 from backend.dependencies import PasswordHelperDep, SettingsDep
@@ -26,6 +36,13 @@ from backend.models import User
 from backend.services import media
 
 MIN_PASSWORD_LENGTH = 8
+MAX_EMAIL_LENGTH = 320  # the column's length
+# In the schema only: the user manager checks it (400 `..._INVALID_PASSWORD`, as FastAPI-Users
+# documents), so a short password keeps the answer clients know.
+PASSWORD_SCHEMA: JsonDict = {"minLength": MIN_PASSWORD_LENGTH}
+PASSWORD_DESCRIPTION = (
+    f"At least {MIN_PASSWORD_LENGTH} characters (else 400 `..._INVALID_PASSWORD`)"
+)
 
 
 def production_password_hash() -> PasswordHash:
@@ -33,25 +50,70 @@ def production_password_hash() -> PasswordHash:
     return PasswordHash((Argon2Hasher(), BcryptHasher()))
 
 
+# An email address, checked by a pattern that means the same to every client and to this server
+# (JSON Schema's `format: email` is checked differently by each validator, and email-validator
+# refuses more than any schema says: reserved domains such as `.test`). One `@`, no blanks,
+# control characters or angle brackets, a domain with a dot, 320 characters at most (the
+# column). Nothing is sent to it: it is a login name. As pydantic's `EmailStr` did before, blanks
+# around it and a display name (`Ana <ana@example.com>`) are allowed and not stored.
+_NEVER = rf"<>\x00-\x20\x7f{BLANK}"  # in an address
+_ADDRESS = (
+    rf"(?=[^{_NEVER}]{{1,{MAX_EMAIL_LENGTH}}}(?:>|[{BLANK}]*$))"  # its length
+    rf"[^@{_NEVER}]+@[^@.{_NEVER}]+(?:\.[^@.{_NEVER}]+)+"
+)
+EMAIL_PATTERN = rf'^[{BLANK}]*(?:(?:[^<>"]|"[^"]*")*<{_ADDRESS}>|{_ADDRESS})[{BLANK}]*$'
+# Python's `re`: pydantic's own engine has no lookahead.
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def _stored_email(email: str) -> str:
+    """The address alone, its domain lowercased (letter for letter: never longer)."""
+    if not _EMAIL.fullmatch(email):
+        raise ValueError(
+            "must be an email address: one @, a domain with a dot, no blanks or angle brackets, "
+            f"{MAX_EMAIL_LENGTH} characters at most"
+        )
+    address = email.strip()
+    if address.endswith(">"):
+        address = address[address.rindex("<") + 1 : -1]
+    local, domain = address.rsplit("@", 1)
+    domain = "".join(char.lower() if len(char.lower()) == 1 else char for char in domain)
+    return f"{local}@{domain}"
+
+
+Email = Annotated[
+    str,
+    AfterValidator(_stored_email),
+    Field(
+        description="An email address (stored without a display name, its domain lowercased)",
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+    ),
+]
+
+
 class UserRead(user_schemas.BaseUser[uuid.UUID]):
-    pass
+    email: str
 
 
 class UserCreate(user_schemas.BaseUserCreate):
     model_config = STRICT
+    email: Email
+    password: str = Field(description=PASSWORD_DESCRIPTION, json_schema_extra=PASSWORD_SCHEMA)
 
 
-def _may_be_left_out() -> Any:
+def _may_be_left_out(**schema: Any) -> Any:
     # A factory, not `default=None`, so the schema shows no null default either.
-    return Field(default_factory=lambda: None)
+    return Field(default_factory=lambda: None, **schema)
 
 
 class UserUpdate(user_schemas.BaseUserUpdate):
     # Each field may be left out (unchanged) but not null: FastAPI-Users would write the null
     # into a NOT NULL column, a 500.
     model_config = STRICT
-    password: str = _may_be_left_out()
-    email: EmailStr = _may_be_left_out()
+    password: str = _may_be_left_out(
+        description=PASSWORD_DESCRIPTION, json_schema_extra=PASSWORD_SCHEMA
+    )
+    email: Email = _may_be_left_out()
     is_active: bool = _may_be_left_out()
     is_superuser: bool = _may_be_left_out()
     is_verified: bool = _may_be_left_out()
@@ -68,6 +130,35 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         self.reset_password_token_secret = settings.jwt_secret
         self.verification_token_secret = settings.jwt_secret
         self.media_dir = settings.media_dir
+
+    # An email already taken is a conflict with existing state: 409 (FastAPI-Users says 400),
+    # so a well-formed request is never a 400. The detail codes are FastAPI-Users' own.
+    async def create(
+        self,
+        user_create: user_schemas.BaseUserCreate,
+        safe: bool = False,
+        request: Request | None = None,
+    ) -> User:
+        try:
+            return await super().create(user_create, safe, request)
+        except exceptions.UserAlreadyExists:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail=ErrorCode.REGISTER_USER_ALREADY_EXISTS
+            ) from None
+
+    async def update(
+        self,
+        user_update: user_schemas.BaseUserUpdate,
+        user: User,
+        safe: bool = False,
+        request: Request | None = None,
+    ) -> User:
+        try:
+            return await super().update(user_update, user, safe, request)
+        except exceptions.UserAlreadyExists:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail=ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS
+            ) from None
 
     async def on_after_delete(self, user: User, request: Request | None = None) -> None:
         # The database cascades to the user's videos; their files go the same way.
@@ -117,5 +208,39 @@ auth_backend = AuthenticationBackend(
     transport=StatelessBearerTransport(tokenUrl="auth/jwt/login"),
     get_strategy=get_jwt_strategy,
 )
-fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [auth_backend])
+EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {
+        "model": ErrorModel,
+        "description": "The email belongs to another user",
+    }
+}
+
+
+def documented(router: APIRouter, responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """`router` with `responses` added to each route that can answer them."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and (route.methods or set()) & {"POST", "PATCH"}:
+            route.responses = {**route.responses, **responses}
+    return router
+
+
+class Users(FastAPIUsers[User, uuid.UUID]):
+    """FastAPI-Users whose schema says what UserManager answers: 409 for an email taken."""
+
+    def get_register_router(
+        self, user_schema: type[user_schemas.U], user_create_schema: type[user_schemas.UC]
+    ) -> APIRouter:
+        return documented(super().get_register_router(user_schema, user_create_schema), EMAIL_TAKEN)
+
+    def get_users_router(
+        self,
+        user_schema: type[user_schemas.U],
+        user_update_schema: type[user_schemas.UU],
+        requires_verification: bool = False,
+    ) -> APIRouter:
+        router = super().get_users_router(user_schema, user_update_schema, requires_verification)
+        return documented(router, EMAIL_TAKEN)
+
+
+fastapi_users = Users(get_user_manager, [auth_backend])
 CurrentUser = Annotated[User, Depends(fastapi_users.current_user(active=True))]

@@ -26,20 +26,18 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from served import PACKAGE, NotServing, serving, tail
+
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "backend"
 MODES = ("wheel", "editable")
 MINIMUM = (3, 11)  # pyproject.toml's requires-python
 # Left out of the copy a wheel is built from: nothing of them belongs in a wheel.
@@ -48,7 +46,6 @@ NOT_SOURCES = (".git", ".nox", ".venv", "build", "dist", "media", "*.egg-info", 
 # Environment that would make the server import something other than the installed package or
 # read settings other than the check's own.
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PIP_USER")
-OUTPUT_TAIL = 60  # lines of a failed command's or server's output shown
 
 
 class CheckFailed(Exception):
@@ -57,11 +54,6 @@ class CheckFailed(Exception):
 
 class PythonNotFound(Exception):
     """The Python asked for cannot be run; the message says what was tried."""
-
-
-def tail(text: str, lines: int = OUTPUT_TAIL) -> str:
-    kept = text.rstrip().splitlines()[-lines:]
-    return "\n".join("    " + line for line in kept) or "    (no output)"
 
 
 def python_version(executable: str) -> tuple[int, int] | None:
@@ -159,13 +151,6 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def missing_from_wheel(wheel: Path, source: Path) -> list[str]:
     """Files of the package in `source` that the wheel lacks (package data included)."""
     with zipfile.ZipFile(wheel) as archive:
@@ -203,76 +188,6 @@ def install_editable(python: Path, work: Path, env: dict[str, str]) -> str:
     return f"editable {ROOT}"
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """End the server and whatever it started: its process group, TERM then KILL."""
-    if server.poll() is not None:
-        return
-    if sys.platform == "win32":  # pragma: no cover
-        server.kill()
-        server.wait()
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    except ProcessLookupError:
-        server.wait()
-
-
-def serve_and_probe(python: Path, run_dir: Path, env: dict[str, str], timeout: float) -> float:
-    """Start `python -m backend` in `run_dir`; the seconds until /health answered 200.
-
-    CheckFailed, with the server's output, if it exits or does not answer 200 in `timeout`.
-    The server is stopped either way.
-    """
-    port = free_port()
-    server_env = {
-        **env,
-        "APP_ENV": "development",  # migrates the new database on start
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{run_dir / 'check.sqlite3'}",
-        "MEDIA_DIR": str(run_dir / "media"),
-    }
-    log_path = run_dir.parent / "server.log"
-    url = f"http://127.0.0.1:{port}/health"
-    last = "no answer yet"
-    started = time.monotonic()
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(python), "-m", PACKAGE],
-            cwd=run_dir,
-            env=server_env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=sys.platform != "win32",  # its own process group, for stop()
-        )
-        try:
-            while time.monotonic() - started < timeout:
-                if server.poll() is not None:
-                    last = f"the server exited with status {server.returncode}"
-                    break
-                try:
-                    with urllib.request.urlopen(url, timeout=5) as response:
-                        if response.status == 200:
-                            return time.monotonic() - started
-                        last = f"{url} answered {response.status}"
-                except urllib.error.HTTPError as error:
-                    last = f"{url} answered {error.code}"
-                except (urllib.error.URLError, OSError) as error:
-                    last = f"{url}: {getattr(error, 'reason', error)}"
-                time.sleep(0.2)
-            else:
-                last = f"no 200 from {url} within {timeout:g} s (last: {last})"
-        finally:
-            stop(server)
-    output = log_path.read_text(errors="replace")
-    raise CheckFailed(f"`python -m {PACKAGE}` did not serve: {last}. Its output:\n{tail(output)}")
-
-
 def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
     """One install mode in a fresh venv, in a temporary directory removed whatever happens."""
     prefix = f"[{label}] {mode}:"
@@ -301,8 +216,11 @@ def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
         expected = venv if mode == "wheel" else ROOT
         if not Path(where).resolve().is_relative_to(expected.resolve()):
             raise CheckFailed(f"{PACKAGE} should come from {expected}, came from {where}")
-        seconds = serve_and_probe(venv_py, run_dir, env, timeout)
-        print(f"{prefix} /health 200 in {seconds:.1f} s", flush=True)
+        try:
+            with serving(venv_py, run_dir, env, timeout) as server:
+                print(f"{prefix} /health 200 in {server.started_in:.1f} s", flush=True)
+        except NotServing as error:
+            raise CheckFailed(str(error)) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -8,22 +8,76 @@ from typing import Annotated, Any, Generic, NoReturn, TypeVar
 
 from fastapi import HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import Video
 from backend.queries import Owned, newest_owned
+from backend.services.vocabulary import (
+    MAX_WORD_LENGTH,
+    MIN_WORD_LENGTH,
+    WORD_PATTERN,
+    WORD_RULE,
+    is_word,
+)
 
 # An ISO 639-1 or 639-3 code, lowercase ("es", "fra").
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-# SQLite's INTEGER range: an id outside it names nothing and would crash the driver (a 500).
+# The ids a row can have (a 64-bit signed integer). An id is any integer: one outside this range
+# names nothing, so it is a 404 like any other absent id, never sent to the driver (which would
+# crash on it, a 500). The schema shows no range: JSON numbers this large lose precision in
+# many clients (and in FastAPI's own schema model), so a bound there would be a false promise.
 MIN_ID, MAX_ID = -(2**63), 2**63 - 1
-PathId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
+ID_DESCRIPTION = "Any integer; one that names none of your rows is 404"
+PathId = Annotated[int, Path(description=ID_DESCRIPTION)]
+
+
+# A vocabulary word, in a path or a query: the rule is the vocabulary service's, stated to
+# clients by its pattern (stop-words left out by a lookahead) and checked by `checked_word`.
+WORD_SCHEMA: dict[str, Any] = {
+    "minLength": MIN_WORD_LENGTH,
+    "maxLength": MAX_WORD_LENGTH,
+    "pattern": WORD_PATTERN,
+}
+WORD_DESCRIPTION = (
+    f"{WORD_RULE[0].upper()}{WORD_RULE[1:]}: the stop-words are those the pattern leaves out."
+)
+
+
+def check_word(location: tuple[str, ...], word: str) -> None:
+    """A 422 naming the rule unless `word` is a vocabulary word."""
+    if not is_word(word):
+        invalid(location, f"must be {WORD_RULE}", word)
+
+
+def is_id(value: int) -> bool:
+    """True when `value` could be the id of a row."""
+    return MIN_ID <= value <= MAX_ID
+
+
+# Python's whitespace (str.isspace), spelled out so the pattern means the same in every engine.
+BLANK = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+MAX_TITLE_LENGTH = 200
+# 1 to 200 characters once the whitespace around them is removed (as `str.strip` does).
+TITLE_PATTERN = (
+    rf"^[{BLANK}]*[^{BLANK}](?:[\s\S]{{0,{MAX_TITLE_LENGTH - 2}}}[^{BLANK}])?[{BLANK}]*$"
+)
 
 # Strict: JSON `0` or `"5"` is not a boolean or an integer; lax mode would coerce it.
 STRICT = ConfigDict(strict=True)
+
+
+def _whole_number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer in a JSON body, as JSON Schema counts them: `13.0` is 13 (`"13"` and `true` are not).
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+JsonInt = Annotated[int, WHOLE_NUMBER]
+# Bounds of an optional one go before WHOLE_NUMBER (`Annotated[int, Field(ge=0), WHOLE_NUMBER]`):
+# after it, pydantic writes them as `ge`/`le`, keywords no JSON Schema validator reads.
 
 
 class StrictModel(BaseModel):
@@ -38,7 +92,7 @@ ERRORS = {
     400: "The body could not be parsed (not UTF-8 JSON, or broken multipart)",
     401: "Missing, invalid or expired bearer token, or an inactive user",
     404: "Not found among the current user's own resources",
-    409: "The resource is not in a state that allows this",
+    409: "The resource is not in a state that allows this (the detail names the field)",
 }
 
 
@@ -67,6 +121,15 @@ async def paginate(
 ) -> Page[T]:
     rows, total = await newest_owned(session, model, owner_id, limit, offset)
     return Page(items=[read(row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: what a client can call next with values from this response."""
+    return {
+        "operationId": operation_id,
+        "parameters": parameters,
+        "description": description,
+    }
 
 
 def not_found(what: str) -> NoReturn:

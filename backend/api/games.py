@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from backend.api.common import (
-    MAX_ID,
-    MIN_ID,
+    ID_DESCRIPTION,
+    WHOLE_NUMBER,
+    JsonInt,
     Language,
     Limit,
     Offset,
@@ -18,7 +20,7 @@ from backend.api.common import (
     StrictModel,
     conflict,
     errors,
-    invalid,
+    link,
     paginate,
     require_transcript,
 )
@@ -38,9 +40,9 @@ MAX_QUESTIONS = 20
 
 
 class GameCreate(StrictModel):
-    video_id: int = Field(ge=MIN_ID, le=MAX_ID)
-    questions: int = Field(5, ge=1, le=MAX_QUESTIONS)
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    video_id: JsonInt = Field(description=ID_DESCRIPTION)
+    questions: JsonInt = Field(5, ge=1, le=MAX_QUESTIONS)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), WHOLE_NUMBER] | None = None
     target_language: Language = "en"
 
 
@@ -74,7 +76,7 @@ class GameSummary(BaseModel):
 
 
 class AnswerIn(StrictModel):
-    position: int = Field(ge=0, lt=MAX_QUESTIONS)
+    position: JsonInt = Field(ge=0, lt=MAX_QUESTIONS)
     answer: str = Field(min_length=1, max_length=256)
 
 
@@ -120,10 +122,25 @@ def to_summary(game: Game) -> GameSummary:
     )
 
 
+GAME_ID = "$response.body#/id"
+GAME_LINKS = {
+    "GetGame": link("get_game_games__game_id__get", "Read the game", game_id=GAME_ID),
+    "AnswerQuestion": link(
+        "answer_games__game_id__answers_post", "Answer one of its questions", game_id=GAME_ID
+    ),
+    "GetVideo": link(
+        "get_video_videos__video_id__get",
+        "The video it quizzes on",
+        video_id="$response.body#/video_id",
+    ),
+}
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
+        201: {"description": "The game, started", "links": GAME_LINKS},
         503: {"description": "The translation service is down or too slow"},
         **errors(400, 404, 409),
     },
@@ -133,15 +150,13 @@ async def create_game(
 ) -> GameRead:
     video = await get_owned_video(body.video_id, user, session)
     words = [word for word, _ in word_counts(require_transcript(video))]
+    # Rules that depend on the video, not on the request alone: 409, naming the field.
     if body.target_language == video.language:
-        invalid(
-            ("body", "target_language"), "must differ from the video's language", video.language
-        )
+        conflict(f"target_language: must differ from the video's language ({video.language})")
     if len(words) < body.questions:
-        invalid(
-            ("body", "questions"),
-            f"the video has only {len(words)} vocabulary words; ask for at most that many",
-            body.questions,
+        conflict(
+            f"questions: the video has only {len(words)} vocabulary words; "
+            "ask for at most that many"
         )
     marks = await word_statuses(session, user.id, video.language)
     known = {word for word, is_known in marks.items() if is_known}
@@ -155,7 +170,7 @@ async def create_game(
     try:
         quiz = build_quiz(picked, translations, seed)
     except NotEnoughWords as error:
-        invalid(("body", "video_id"), str(error), body.video_id)
+        conflict(f"video_id: {error}")
     game = Game(
         owner_id=user.id, video_id=video.id, seed=seed, target_language=body.target_language
     )
@@ -185,11 +200,7 @@ async def answer(game: OwnedGame, body: AnswerIn, session: SessionDep) -> Answer
     if game.finished:
         conflict("the game is finished; start a new one with POST /games")
     if body.position >= len(game.questions):
-        invalid(
-            ("body", "position"),
-            f"the game has questions 0 to {len(game.questions) - 1}",
-            body.position,
-        )
+        conflict(f"position: the game has questions 0 to {len(game.questions) - 1}")
     question = game.questions[body.position]
     if question.answer is not None:
         conflict(f"question {body.position} is already answered")

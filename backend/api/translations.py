@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from backend.api.common import Language, errors, invalid
+from backend.api.common import WORD_DESCRIPTION, WORD_SCHEMA, Language, check_word, errors
 from backend.db import SessionDep
 from backend.dependencies import TranslationDep
 from backend.services.translation import translate_words
-from backend.services.vocabulary import is_word
 from backend.users import CurrentUser
 
 router = APIRouter(tags=["translations"], responses=errors(401))
@@ -33,14 +32,18 @@ async def translate(
     user: CurrentUser,
     session: SessionDep,
     service: TranslationDep,
-    word: Annotated[str, Query(max_length=64)],
+    word: Annotated[str, Query(description=WORD_DESCRIPTION, json_schema_extra=WORD_SCHEMA)],
     source: Annotated[Language, Query()],
-    target: Annotated[Language, Query()] = "en",
+    target: Annotated[
+        Language, Query(description="The language to translate to; `source` gives the word back")
+    ] = "en",
 ) -> TranslationRead:
-    if not is_word(word):
-        invalid(("query", "word"), "must be one lowercase word of 3 to 64 letters", word)
+    check_word(("query", "word"), word)
     if source == target:
-        invalid(("query", "target"), "must differ from source", target)
+        # A word in its own language is itself: nothing to ask the service, nothing to cache.
+        return TranslationRead(
+            word=word, source=source, target=target, translation=word, cached=False
+        )
     translations, cached = await translate_words(session, service, [word], source, target)
     return TranslationRead(
         word=word,

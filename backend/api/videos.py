@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.common import Language, Limit, Offset, Page, conflict, errors, not_found, paginate
+from backend.api.common import (
+    MAX_TITLE_LENGTH,
+    TITLE_PATTERN,
+    ErrorRead,
+    Language,
+    Limit,
+    Offset,
+    Page,
+    conflict,
+    errors,
+    link,
+    paginate,
+)
 from backend.api.dependencies import OwnedVideo
 from backend.db import SessionDep
 from backend.dependencies import SettingsDep, TranscriptionDep
 from backend.models import Video, utcnow
 from backend.services import media
+from backend.services.errors import UnreadableMedia
 from backend.users import CurrentUser
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=errors(401))
@@ -31,12 +45,22 @@ class VideoRead(BaseModel):
     transcribed: bool
 
 
+class TranscriptionStatus(StrEnum):
+    NOT_TRANSCRIBED = "not_transcribed"
+    TRANSCRIBED = "transcribed"
+
+
 class TranscriptionRead(BaseModel):
+    """A video's transcription. Every video has one: until it is made (POST
+    /videos/{video_id}/transcription), `status` is `not_transcribed` and the other fields are
+    null."""
+
     video_id: int
-    transcript: str
-    language: str
-    confidence: float
-    transcribed_at: datetime
+    status: TranscriptionStatus
+    transcript: str | None
+    language: str | None = Field(description="The language detected, else the video's")
+    confidence: float | None
+    transcribed_at: datetime | None
 
 
 def to_read(video: Video) -> VideoRead:
@@ -51,24 +75,68 @@ def to_read(video: Video) -> VideoRead:
     )
 
 
+VIDEO_ID = "$response.body#/id"
+# What a client can do with a video it has just created.
+VIDEO_LINKS = {
+    "GetVideo": link("get_video_videos__video_id__get", "Read the video", video_id=VIDEO_ID),
+    "DeleteVideo": link(
+        "delete_video_videos__video_id__delete", "Delete the video", video_id=VIDEO_ID
+    ),
+    "TranscribeVideo": link(
+        "transcribe_video_videos__video_id__transcription_post",
+        "Transcribe the video (409 without a media file)",
+        video_id=VIDEO_ID,
+    ),
+    "GetTranscription": link(
+        "read_transcription_videos__video_id__transcription_get",
+        "Read the transcription (status `not_transcribed` until it is made)",
+        video_id=VIDEO_ID,
+    ),
+    "GetVocabulary": link(
+        "video_vocabulary_videos__video_id__vocabulary_get",
+        "The video's words (409 until it is transcribed)",
+        video_id=VIDEO_ID,
+    ),
+    "StartGame": {
+        "operationId": "create_game_games_post",
+        "requestBody": {"video_id": VIDEO_ID},
+        "description": "A quiz on the video's words (409 until it is transcribed)",
+    },
+}
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     # A body declared too large is refused before it is read: backend/body_limit.py.
-    responses={413: {"description": "The upload is larger than MAX_UPLOAD_BYTES"}, **errors(400)},
+    responses={
+        201: {"description": "The video, created", "links": VIDEO_LINKS},
+        413: {"description": "The upload is larger than MAX_UPLOAD_BYTES"},
+        **errors(400),
+    },
 )
 async def create_video(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    # Stripped before the length check: a blank title is a 422, not a video named "   ".
+    # Stored stripped: a blank title is a 422, not a video named "   ".
     title: Annotated[
-        str, StringConstraints(strip_whitespace=True), Form(min_length=1, max_length=200)
+        str,
+        Form(
+            pattern=TITLE_PATTERN,
+            description=f"1 to {MAX_TITLE_LENGTH} characters once the whitespace around them "
+            "is removed (it is not stored)",
+        ),
     ],
     language: Annotated[Language, Form()],
-    file: Annotated[UploadFile | None, File()] = None,
+    # Optional but never null: a part named `file` must be a file (a text part is a 422).
+    # Typed without `None` so the schema says so; FastAPI passes None when the part is absent.
+    file: Annotated[
+        UploadFile,
+        File(description="The video file, any bytes; leave the part out for a video without one"),
+    ] = None,  # type: ignore[assignment]
 ) -> VideoRead:
-    video = Video(owner_id=user.id, title=title, language=language)
+    video = Video(owner_id=user.id, title=title.strip(), language=language)
     if file is not None and file.filename:
         video.stored_name, video.size_bytes = await media.store_upload(
             file, media.user_folder(settings.media_dir, user.id), settings.max_upload_bytes
@@ -107,9 +175,17 @@ async def delete_video(video: OwnedVideo, session: SessionDep, settings: Setting
 
 def transcription_of(video: Video) -> TranscriptionRead:
     if video.transcript is None or video.transcribed_at is None:
-        not_found("transcription")
+        return TranscriptionRead(
+            video_id=video.id,
+            status=TranscriptionStatus.NOT_TRANSCRIBED,
+            transcript=None,
+            language=None,
+            confidence=None,
+            transcribed_at=None,
+        )
     return TranscriptionRead(
         video_id=video.id,
+        status=TranscriptionStatus.TRANSCRIBED,
         transcript=video.transcript,
         language=video.detected_language or video.language,
         confidence=video.confidence or 0.0,
@@ -120,8 +196,12 @@ def transcription_of(video: Video) -> TranscriptionRead:
 @router.post(
     "/{video_id}/transcription",
     responses={
-        503: {"description": "The transcription engine is not available"},
         **errors(404, 409),
+        409: {
+            "model": ErrorRead,
+            "description": "The video has no media file, or one that is no audio or video",
+        },
+        503: {"description": "The transcription engine is not available"},
     },
 )
 async def transcribe_video(
@@ -130,7 +210,10 @@ async def transcribe_video(
     path = media.media_path(settings.media_dir, video)
     if path is None or not path.is_file():
         conflict("the video has no media file to transcribe; upload one when creating the video")
-    result = await service.transcribe(path, video.language)
+    try:
+        result = await service.transcribe(path, video.language)
+    except UnreadableMedia as error:
+        conflict(str(error))
     video.transcript = result.text
     video.detected_language = result.language
     video.confidence = result.confidence
@@ -139,6 +222,16 @@ async def transcribe_video(
     return transcription_of(video)
 
 
-@router.get("/{video_id}/transcription", responses=errors(404))
+@router.get(
+    "/{video_id}/transcription",
+    responses={
+        200: {
+            "description": "The video's transcription. A transcription not made yet is no "
+            "404 (that is a video you do not have): `status` is `not_transcribed` and "
+            "POST /videos/{video_id}/transcription makes it"
+        },
+        **errors(404),
+    },
+)
 async def read_transcription(video: OwnedVideo) -> TranscriptionRead:
     return transcription_of(video)

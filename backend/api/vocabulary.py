@@ -8,12 +8,21 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Integer, cast, func, select
 
-from backend.api.common import Language, StrictModel, errors, invalid, require_transcript
+from backend.api.common import (
+    WORD_DESCRIPTION,
+    WORD_SCHEMA,
+    Language,
+    StrictModel,
+    check_word,
+    errors,
+    link,
+    require_transcript,
+)
 from backend.api.dependencies import OwnedVideo
 from backend.db import SessionDep
 from backend.models import Game, Question, WordStatus
 from backend.queries import word_statuses
-from backend.services.vocabulary import is_word, word_counts
+from backend.services.vocabulary import word_counts
 from backend.users import CurrentUser
 
 router = APIRouter(tags=["vocabulary"], responses=errors(401))
@@ -63,20 +72,33 @@ async def video_vocabulary(
     return VideoVocabulary(video_id=video.id, language=video.language, words=words)
 
 
-@router.put("/vocabulary/{language}/{word}", responses=errors(400))
+WORD_LINKS = {
+    "ListWords": link(
+        "list_words_vocabulary_get",
+        "Your words in this language",
+        language="$response.body#/language",
+    ),
+    "TranslateWord": link(
+        "translate_translations_get",
+        "Translate the word",
+        word="$response.body#/word",
+        source="$response.body#/language",
+    ),
+}
+
+
+@router.put(
+    "/vocabulary/{language}/{word}",
+    responses={200: {"description": "The word's mark", "links": WORD_LINKS}, **errors(400)},
+)
 async def mark_word(
     language: Annotated[Language, Path()],
-    word: Annotated[str, Path(max_length=64)],
+    word: Annotated[str, Path(description=WORD_DESCRIPTION, json_schema_extra=WORD_SCHEMA)],
     body: WordStatusIn,
     user: CurrentUser,
     session: SessionDep,
 ) -> WordStatusRead:
-    if not is_word(word):
-        invalid(
-            ("path", "word"),
-            "must be a vocabulary word: lowercase letters, 3 to 64 long, not a stop-word",
-            word,
-        )
+    check_word(("path", "word"), word)
     status = await session.scalar(
         select(WordStatus).where(
             WordStatus.user_id == user.id, WordStatus.language == language, WordStatus.word == word

@@ -1,4 +1,4 @@
-"""Failures of outside services, answered as 503 by the app."""
+"""Failures a service reports to the routes: an outside service down (503), media it cannot read."""
 
 
 class ServiceUnavailable(Exception):
@@ -7,3 +7,8 @@ class ServiceUnavailable(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class UnreadableMedia(Exception):
+    """The video's stored file is not audio or video the engine can decode (a 409: uploading
+    another file, as a new video, is what fixes it)."""

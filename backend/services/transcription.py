@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from backend.services.errors import ServiceUnavailable
+from backend.services.errors import ServiceUnavailable, UnreadableMedia
 
+# How every 503 of a server that cannot transcribe at all begins (clients may read it; so does
+# tests/fuzz/hooks.py, for a run against a server without the engine).
+ENGINE_UNAVAILABLE = "transcription is not available on this server"
 INSTALL_HINT = (
-    "transcription needs the optional Whisper engine: "
+    f"{ENGINE_UNAVAILABLE}: it needs the optional Whisper engine; "
     "install it with `python -m pip install -e '.[whisper]'` from the project's checkout "
     "(or `python -m pip install faster-whisper`)"
 )
@@ -40,7 +43,7 @@ def load_faster_whisper(model: str) -> Any:
         return WhisperModel(model, device="cpu", compute_type="int8")
     except Exception as error:  # faster-whisper raises many kinds when weights are missing
         raise ServiceUnavailable(
-            f"the Whisper model {model!r} could not be loaded: {error}"
+            f"{ENGINE_UNAVAILABLE}: the Whisper model {model!r} could not be loaded: {error}"
         ) from error
 
 
@@ -64,8 +67,18 @@ class WhisperTranscriptionService:
             return self._model
 
     def _transcribe_blocking(self, media: Path, language: str | None) -> Transcript:
-        segments, info = self._get_model().transcribe(str(media), language=language)
-        return to_transcript(segments, info.language, info.language_probability)
+        model = self._get_model()
+        # A language Whisper lacks (the API takes ISO 639-3 codes too) is detected instead.
+        if language not in getattr(model, "supported_languages", [language]):
+            language = None
+        try:
+            segments, info = model.transcribe(str(media), language=language)
+            # Segments are decoded lazily: reading them is part of the attempt.
+            return to_transcript(segments, info.language, info.language_probability)
+        except ValueError as error:
+            # What the decoder refuses (PyAV's InvalidDataError is a ValueError): an upload that
+            # is no audio or video. The video's data, not the server, so no 500.
+            raise UnreadableMedia(f"the video's media file cannot be decoded: {error}") from error
 
     async def transcribe(self, media: Path, language: str | None) -> Transcript:
         # Model loading and inference are CPU-bound: keep them off the event loop.

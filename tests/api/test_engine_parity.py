@@ -28,13 +28,14 @@ async def test_ids_anywhere_in_the_64_bit_range_are_a_plain_404(auth_client, vid
         assert response.status_code == 404, response.text
 
 
-@pytest.mark.parametrize("video_id", [MAX_ID + 1, MIN_ID - 1])
-async def test_ids_past_the_64_bit_range_are_refused_naming_the_field(auth_client, video_id: int):
+@pytest.mark.parametrize("video_id", [MAX_ID + 1, MIN_ID - 1, 9223372036854775999])
+async def test_ids_past_the_64_bit_range_name_no_row(auth_client, video_id: int):
+    """Any integer is an id, as the schema says; one no row can have is 404 without reaching the
+    driver (which would overflow: a 500)."""
     by_path = await auth_client.get(f"/videos/{video_id}")
     by_body = await auth_client.post("/games", json={"video_id": video_id})
-    assert (by_path.status_code, by_body.status_code) == (422, 422)
-    assert error_locations(by_path) == [["path", "video_id"]]
-    assert error_locations(by_body) == [["body", "video_id"]]
+    assert (by_path.status_code, by_body.status_code) == (404, 404)
+    assert by_path.json() == by_body.json() == {"detail": "video not found"}
 
 
 async def test_an_email_differing_only_in_case_is_the_same_account(
@@ -44,7 +45,7 @@ async def test_an_email_differing_only_in_case_is_the_same_account(
     again = await client.post(
         "/auth/register", json={"email": "ana.lopez@EXAMPLE.com", "password": "another-password"}
     )
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert again.json()["detail"] == "REGISTER_USER_ALREADY_EXISTS"
     login = await client.post(
         "/auth/jwt/login", data={"username": "ANA.LOPEZ@example.com", "password": "a-long-password"}

@@ -43,15 +43,25 @@ async def test_a_missing_game_is_not_found(auth_client, quiz_video, game_factory
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("game_id", ["abc", str(2**63)])
-async def test_an_impossible_game_id_is_invalid(auth_client, game_id):
-    """Ids beyond SQLite's integers used to crash the driver (a 500)."""
-    read = await auth_client.get(f"/games/{game_id}")
-    answered = await answer(auth_client, game_id, 0, "x")
+async def test_a_game_id_that_is_no_integer_is_invalid(auth_client):
+    read = await auth_client.get("/games/abc")
+    answered = await answer(auth_client, "abc", 0, "x")
 
     for response in (read, answered):
         assert response.status_code == 422
         assert error_locations(response) == [["path", "game_id"]]
+
+
+@pytest.mark.parametrize("game_id", [2**63, -(2**63) - 1, 10**30])
+async def test_an_id_past_the_64_bit_range_names_no_game(auth_client, game_id):
+    """Any integer is a valid id (the schema says so); one no row can have is 404. Ids beyond
+    SQLite's integers used to crash the driver (a 500), then were a 422 the schema hid."""
+    read = await auth_client.get(f"/games/{game_id}")
+    answered = await answer(auth_client, game_id, 0, "x")
+
+    for response in (read, answered):
+        assert response.status_code == 404
+        assert response.json() == {"detail": "game not found"}
 
 
 # --- POST /games/{id}/answers -----------------------------------------------------------------
@@ -120,7 +130,6 @@ async def test_answering_every_question_finishes_the_game(auth_client, quiz_vide
 @pytest.mark.parametrize(
     ("body", "location"),
     [
-        ({"position": 2, "answer": "x"}, ["body", "position"]),  # the game has 0 and 1
         ({"position": MAX_QUESTIONS, "answer": "x"}, ["body", "position"]),
         ({"position": -1, "answer": "x"}, ["body", "position"]),
         ({"answer": "x"}, ["body", "position"]),
@@ -137,6 +146,19 @@ async def test_invalid_answers_are_rejected(auth_client, quiz_video, body, locat
     assert error_locations(response) == [location]
     stored = (await auth_client.get(f"/games/{game['id']}")).json()
     assert [q["answer"] for q in stored["questions"]] == [None, None]
+
+
+async def test_a_position_past_the_games_questions_is_a_conflict(
+    auth_client, quiz_video, game_factory
+):
+    """Within the schema's range but not this game's: a conflict with the game, naming the
+    field (a 422 would tell a client its schema-valid request was malformed)."""
+    game = await game_factory(auth_client, quiz_video["id"], questions=2)
+
+    response = await answer(auth_client, game["id"], 2, "x")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "position: the game has questions 0 to 1"}
 
 
 # --- GET /games -------------------------------------------------------------------------------

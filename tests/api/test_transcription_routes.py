@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from backend.models import Video
-from backend.services.errors import ServiceUnavailable
+from backend.services.errors import ServiceUnavailable, UnreadableMedia
 from backend.services.transcription import Transcript
 from tests.fixtures.videos import CLIP
 from tests.helpers import files_in, reloaded, user_folder
+
+# GET /videos/{id}/transcription of a video not transcribed yet, but for its `video_id`.
+NOT_TRANSCRIBED = {
+    "status": "not_transcribed",
+    "transcript": None,
+    "language": None,
+    "confidence": None,
+    "transcribed_at": None,
+}
 
 
 class TestTranscription:
@@ -52,13 +61,15 @@ class TestTranscription:
         assert response.json()["transcript"] == transcription.result.text
         assert (await auth_client.get(f"/videos/{created['id']}")).json()["transcribed"] is True
 
-    async def test_read_before_transcribing_is_404(self, video_factory, auth_client):
+    async def test_read_before_transcribing_is_a_status(self, video_factory, auth_client):
+        """Every video has a transcription resource: until it is made, 200 with a status a
+        client can act on (a 404 would read as "no such video")."""
         created = await video_factory(auth_client)
 
         response = await auth_client.get(f"/videos/{created['id']}/transcription")
 
-        assert response.status_code == 404
-        assert response.json() == {"detail": "transcription not found"}
+        assert response.status_code == 200
+        assert response.json() == NOT_TRANSCRIBED | {"video_id": created["id"]}
 
     async def test_detected_language_is_reported_when_it_differs(
         self, video_factory, auth_client, transcription
@@ -111,6 +122,22 @@ class TestTranscription:
         assert response.status_code == 409
         assert transcription.calls == []
 
+    async def test_a_file_that_is_no_media_is_409_and_stores_nothing(
+        self, video_factory, auth_client, db_session, transcription
+    ):
+        """Any bytes may be uploaded; the engine finds out it cannot decode them. The client's
+        data, not the server: no 500."""
+        transcription.error = UnreadableMedia("the video's media file cannot be decoded: junk")
+        created = await video_factory(auth_client)
+
+        response = await auth_client.post(f"/videos/{created['id']}/transcription")
+
+        assert response.status_code == 409
+        assert response.json() == {"detail": "the video's media file cannot be decoded: junk"}
+        video = await reloaded(db_session, Video, created["id"])
+        assert video is not None
+        assert video.transcript is None
+
     async def test_engine_outage_is_503_and_stores_nothing(
         self, video_factory, auth_client, db_session, transcription
     ):
@@ -125,4 +152,5 @@ class TestTranscription:
         video = await reloaded(db_session, Video, created["id"])
         assert video is not None
         assert video.transcript is None
-        assert (await auth_client.get(f"/videos/{created['id']}/transcription")).status_code == 404
+        after = await auth_client.get(f"/videos/{created['id']}/transcription")
+        assert after.json() == NOT_TRANSCRIBED | {"video_id": created["id"]}

@@ -100,10 +100,28 @@ async def test_an_outage_is_503_and_caches_nothing(auth_client, translation, db_
     assert await db_session.scalar(select(func.count()).select_from(CachedTranslation)) == 0
 
 
+async def test_a_word_in_its_own_language_is_itself_without_asking_the_service(
+    auth_client, translation
+):
+    """source == target is schema-valid, so it is answered (it used to be a 422 the schema hid)."""
+    response = await auth_client.get(
+        "/translations", params={"word": "gato", "source": "es", "target": "es"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "word": "gato",
+        "source": "es",
+        "target": "es",
+        "translation": "gato",
+        "cached": False,
+    }
+    assert translation.calls == []
+
+
 @pytest.mark.parametrize(
     ("query", "location"),
     [
-        ({"word": "gato", "source": "es", "target": "es"}, ["query", "target"]),
         ({"word": "Gato", "source": "es"}, ["query", "word"]),
         ({"word": "ga", "source": "es"}, ["query", "word"]),
         ({"word": "the", "source": "en", "target": "es"}, ["query", "word"]),

@@ -4,6 +4,11 @@ Findings: PATCH /users/me with `"email": null` was a 500 (NOT NULL column); `"is
 and other lax coercions were accepted as booleans/integers; 401, 404, 409 and the 400 of an
 unparsable body were answered but not documented; logout answered 204 documented as 200; a
 405 listed only some of the path's methods in `Allow`.
+
+With every check (issue 11), schema-valid requests refused: a word the schema allowed (the
+word rule was not in it), a password of under 8 characters (no `minLength`), an id past 2**63
+(the bound was a float), a text `file` part (the part was nullable), and, right after creating a
+video, its transcription a 404 (now a 200 with a status). `TestTheSchemaSaysWhatIsAccepted`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import User
+from backend.users import MIN_PASSWORD_LENGTH
 from tests.fixtures.clients import ClientFactory, UserClient, UserFactory
 from tests.fixtures.games import GameFactory
 from tests.fixtures.services import SAMPLE_TRANSCRIPT
@@ -95,7 +101,7 @@ class TestUserUpdateRefusesNullAndLaxTypes:
         ("PUT", "/vocabulary/es/perro", {"known": 0}, "known"),
         ("PUT", "/vocabulary/es/perro", {"known": "true"}, "known"),
         ("POST", "/games", {"video_id": "1"}, "video_id"),
-        ("POST", "/games", {"video_id": 1, "questions": 2.0}, "questions"),
+        ("POST", "/games", {"video_id": 1, "questions": 2.5}, "questions"),
         ("POST", "/games/{game}/answers", {"position": "0", "answer": "x"}, "position"),
         ("POST", "/games/{game}/answers", {"position": 0, "answer": 5}, "answer"),
     ],
@@ -189,3 +195,70 @@ class TestMethodNotAllowed:
 
         assert response.status_code == 405
         assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
+class TestTheSchemaSaysWhatIsAccepted:
+    def test_passwords_carry_their_minimum_length(self, app: FastAPI):
+        schemas = app.openapi()["components"]["schemas"]
+        for model in ("UserCreate", "UserUpdate"):
+            password = schemas[model]["properties"]["password"]
+            assert password["minLength"] == MIN_PASSWORD_LENGTH
+            assert "INVALID_PASSWORD" in password["description"]
+
+    async def test_a_password_of_the_minimum_length_is_accepted(
+        self, client: httpx.AsyncClient, auth_client: UserClient
+    ):
+        password = "p" * MIN_PASSWORD_LENGTH
+        registered = await client.post(
+            "/auth/register", json={"email": "eight@example.com", "password": password}
+        )
+        changed = await auth_client.patch("/users/me", json={"password": password})
+
+        assert (registered.status_code, changed.status_code) == (201, 200)
+
+    def test_ids_have_no_bound_in_the_schema(self, app: FastAPI):
+        """Any integer is an id (one no row has is 404): no bound to round to a float."""
+        operation = openapi_operations(app)[("GET", "/videos/{video_id}")]
+        [video_id] = operation["parameters"]
+        assert video_id["schema"]["type"] == "integer"
+        assert not {"minimum", "maximum"} & set(video_id["schema"])
+        assert "404" in video_id["description"]
+        body = app.openapi()["components"]["schemas"]["GameCreate"]["properties"]["video_id"]
+        assert not {"minimum", "maximum"} & set(body)
+
+    def test_the_file_part_is_any_bytes_and_never_null(self, app: FastAPI):
+        body = app.openapi()["components"]["schemas"]["Body_create_video_videos_post"]
+        file = body["properties"]["file"]
+        assert (file["type"], file["contentMediaType"]) == ("string", "application/octet-stream")
+        assert "anyOf" not in file
+        assert "file" not in body["required"]
+
+    async def test_a_text_file_part_is_422_naming_the_field(self, auth_client: UserClient):
+        response = await auth_client.post(
+            "/videos",
+            files={"title": (None, "Hola"), "language": (None, "es"), "file": (None, "null")},
+        )
+
+        assert response.status_code == 422
+        assert error_locations(response) == [["body", "file"]]
+
+    async def test_a_form_without_a_file_part_makes_a_video_without_media(
+        self, auth_client: UserClient
+    ):
+        response = await auth_client.post("/videos", data={"title": "Hola", "language": "es"})
+
+        assert response.status_code == 201
+        assert response.json()["size_bytes"] == 0
+
+    async def test_integral_numbers_are_integers_as_json_schema_says(
+        self, auth_client: UserClient, video_factory: VideoFactory
+    ):
+        """`2.0` is an integer to JSON Schema, so to a schema-driven client; `2.5` is not."""
+        video = await video_factory(auth_client, transcript=SAMPLE_TRANSCRIPT.text)
+
+        response = await auth_client.post(
+            "/games", json={"video_id": float(video["id"]), "questions": 2.0}
+        )
+
+        assert response.status_code == 201, response.text
+        assert len(response.json()["questions"]) == 2

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from backend.services.errors import ServiceUnavailable
+from backend.services.errors import ServiceUnavailable, UnreadableMedia
 from backend.services.transcription import (
     INSTALL_HINT,
     Transcript,
@@ -52,6 +52,36 @@ class StandInModel:
         self.calls.append((audio, language))
         # faster-whisper yields segments lazily; a generator keeps that honest.
         return (segment for segment in self.segments), self.info
+
+
+class InvalidDataError(ValueError):
+    """What faster-whisper's decoder (PyAV) raises for bytes that are no audio or video: an
+    `av.error.InvalidDataError`, a ValueError (seen with faster-whisper 1.2.1 on random bytes)."""
+
+
+@dataclass
+class UndecodableModel(StandInModel):
+    """A model given a file that is no media: it fails on decoding, at once or while reading."""
+
+    lazily: bool = False
+
+    def transcribe(self, audio: str, language: str | None = None) -> tuple[Any, Info]:
+        error = InvalidDataError(f"Invalid data found when processing input: {audio!r}")
+        if not self.lazily:
+            raise error
+
+        def segments() -> Any:
+            yield from ()  # a generator: nothing happens until it is read
+            raise error
+
+        return segments(), self.info
+
+
+@dataclass
+class MultilingualModel(StandInModel):
+    """faster-whisper's `supported_languages`: the codes Whisper knows (two-letter ones)."""
+
+    supported_languages: list[str] = field(default_factory=lambda: ["en", "es", "fr"])
 
 
 class CountingLoader:
@@ -181,6 +211,25 @@ class TestToTranscript:
         result = await service.transcribe(MEDIA, None)
 
         assert result == Transcript("Bonjour tout le monde", "fr", 0.6)
+
+
+class TestWhatTheEngineCannotDo:
+    @pytest.mark.parametrize("lazily", [False, True])
+    async def test_a_file_that_is_no_media_is_unreadable_not_a_crash(self, lazily):
+        service, _loader = service_with(UndecodableModel([], lazily=lazily))
+
+        with pytest.raises(UnreadableMedia, match="cannot be decoded: Invalid data found"):
+            await service.transcribe(MEDIA, "es")
+
+    @pytest.mark.parametrize(("language", "asked"), [("es", "es"), ("spa", None), (None, None)])
+    async def test_a_language_whisper_lacks_is_detected_instead(self, language, asked):
+        """The API takes ISO 639-3 codes (`spa`); Whisper would refuse them (a ValueError)."""
+        model = MultilingualModel([Segment("hola", math.log(0.9))])
+        service, _loader = service_with(model)
+
+        await service.transcribe(MEDIA, language)
+
+        assert model.calls == [(str(MEDIA), asked)]
 
 
 @pytest.mark.skipif(

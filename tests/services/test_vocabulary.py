@@ -56,14 +56,29 @@ def test_word_counts(text, counts):
     assert word_counts(text) == counts
 
 
-@pytest.mark.parametrize("candidate", ["gato", "canción", "мир", "a" * MAX_WORD_LENGTH])
-def test_is_word_accepts_what_tokenize_produces(candidate):
+@pytest.mark.parametrize(
+    "candidate",
+    ["gato", "canción", "мир", "コーヒー", "ab²c", "ⅻab", "a" * MAX_WORD_LENGTH],
+)
+def test_is_word_accepts_lowercase_letters_of_any_script(candidate):
+    """Numbers that are not digits (`²`, `ⅻ`) were word letters before the rule was written
+    down, so they still are."""
     assert is_word(candidate)
+    assert tokenize(candidate) == [candidate]
 
 
 @pytest.mark.parametrize(
     "candidate",
-    ["Gato", "ga", "the", "g4to", "gato perro", " gato", "gato!", "", "a" * (MAX_WORD_LENGTH + 1)],
+    [
+        *["Gato", "ga", "the", "für", "g4to", "Ⅻab", "gato perro", " gato", "gato!", ""],
+        "a" * (MAX_WORD_LENGTH + 1),
+    ],
 )
 def test_is_word_rejects_anything_else(candidate):
     assert not is_word(candidate)
+    assert tokenize(candidate) != [candidate]
+
+
+def test_tokenize_reads_the_dotted_capital_i_as_i():
+    """`str.lower()` makes `İ` two characters, the second a combining dot (no letter)."""
+    assert tokenize("İSTANBUL İstanbul") == ["istanbul", "istanbul"]
