@@ -35,7 +35,7 @@ PathId = Annotated[int, Path(description=ID_DESCRIPTION)]
 
 
 # A vocabulary word, in a path or a query: the rule is the vocabulary service's, stated to
-# clients by its pattern (stop-words left out by a lookahead) and checked by `checked_word`.
+# clients by its pattern (stop-words left out by a lookahead) and checked by `check_word`.
 WORD_SCHEMA: dict[str, Any] = {
     "minLength": MIN_WORD_LENGTH,
     "maxLength": MAX_WORD_LENGTH,
