@@ -37,6 +37,7 @@ from types import FrameType
 from served import NotServing, serving
 
 ROOT = Path(__file__).resolve().parents[1]
+ST = Path(sys.executable).with_name("st")  # schemathesis' CLI, beside this Python
 HOOKS = "tests.fuzz.hooks"
 USER = {"email": "contract@example.com", "password": "contract-check-password"}
 
@@ -95,7 +96,7 @@ def st_run(base_url: str, who: str, token: str | None, options: Sequence[str], w
     """One `st run` with every check; True if it passed. Its output (progress, then the cases
     and failures) goes straight to the terminal."""
     command = [
-        str(Path(sys.executable).with_name("st")),
+        str(ST),
         "run",
         f"{base_url}/openapi.json",
         "--checks",
@@ -140,6 +141,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not ST.is_file():
+        print(f"contract_check: no schemathesis CLI at {ST}; `python -m nox -s contract` "
+              "installs it (the `fuzz` dependency group)", file=sys.stderr)  # fmt: skip
+        return 2
     options = ["--max-examples", str(args.max_examples), *args.st_options]
     signal.signal(signal.SIGTERM, raise_interrupt)
     results = {}
