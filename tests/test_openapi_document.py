@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend.openapi import DOCUMENT, REGENERATE, difference, render, served_schema
+from backend.openapi import DOCUMENT, REGENERATE, difference, main, render, served_schema
 from backend.services.vocabulary import WORD_PATTERN
 from tests.child_runs import ROOT
 from tests.helpers import openapi_operations
@@ -114,3 +114,22 @@ def test_no_integer_bound_is_a_float_past_what_a_double_holds(app: FastAPI):
     found = bounds(app.openapi())
     assert found
     assert all(abs(bound) <= 2**53 for bound in found), found
+
+
+def test_the_command_writes_the_document_and_checks_it(tmp_path, capsys):
+    """`python -m backend.openapi` (what `nox -s openapi` runs): write, then `--check` passes
+    until the file changes, and then shows the diff and the command that fixes it."""
+    document = tmp_path / "openapi.json"
+
+    assert main(["--output", str(document)]) == 0
+    assert document.read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8")
+    assert main(["--check", "--output", str(document)]) == 0
+
+    document.write_text(document.read_text(encoding="utf-8").replace('"3.1.0"', '"3.0.3"'))
+    capsys.readouterr()
+
+    assert main(["--check", "--output", str(document)]) == 1
+    shown = capsys.readouterr().out
+    assert REGENERATE in shown
+    assert '-  "openapi": "3.0.3",' in shown
+    assert '+  "openapi": "3.1.0",' in shown
