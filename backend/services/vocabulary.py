@@ -55,7 +55,7 @@ def _word_pattern() -> str:
 WORD_PATTERN = _word_pattern()
 WORD_RULE = (
     f"a vocabulary word: {MIN_WORD_LENGTH} to {MAX_WORD_LENGTH} lowercase letters of any script "
-    "(no digits), not a stop-word"
+    "(numbers such as ² count as letters, digits 0-9 of any script do not), not a stop-word"
 )
 
 
