@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -208,19 +209,30 @@ auth_backend = AuthenticationBackend(
     transport=StatelessBearerTransport(tokenUrl="auth/jwt/login"),
     get_strategy=get_jwt_strategy,
 )
-EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {
-        "model": ErrorModel,
-        "description": "The email belongs to another user",
-    }
-}
+# FastAPI-Users documents these codes under 400; UserManager answers them with 409.
+EMAIL_TAKEN_CODES = (
+    ErrorCode.REGISTER_USER_ALREADY_EXISTS,
+    ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS,
+)
 
 
-def documented(router: APIRouter, responses: dict[int | str, dict[str, Any]]) -> APIRouter:
-    """`router` with `responses` added to each route that can answer them."""
+def email_taken_as_409(router: APIRouter) -> APIRouter:
+    """`router` whose schema says what UserManager answers: each route documenting an
+    email-taken code under 400 has it under 409 instead."""
     for route in router.routes:
-        if isinstance(route, APIRoute) and (route.methods or set()) & {"POST", "PATCH"}:
-            route.responses = {**route.responses, **responses}
+        if not isinstance(route, APIRoute):
+            continue
+        responses = copy.deepcopy(route.responses)
+        content = responses.get(status.HTTP_400_BAD_REQUEST, {}).get("content", {})
+        examples = content.get("application/json", {}).get("examples", {})
+        taken = {code: examples.pop(code) for code in EMAIL_TAKEN_CODES if code in examples}
+        if taken:
+            responses[status.HTTP_409_CONFLICT] = {
+                "model": ErrorModel,
+                "description": "The email belongs to another user",
+                "content": {"application/json": {"examples": taken}},
+            }
+            route.responses = responses
     return router
 
 
@@ -230,7 +242,7 @@ class Users(FastAPIUsers[User, uuid.UUID]):
     def get_register_router(
         self, user_schema: type[user_schemas.U], user_create_schema: type[user_schemas.UC]
     ) -> APIRouter:
-        return documented(super().get_register_router(user_schema, user_create_schema), EMAIL_TAKEN)
+        return email_taken_as_409(super().get_register_router(user_schema, user_create_schema))
 
     def get_users_router(
         self,
@@ -239,7 +251,7 @@ class Users(FastAPIUsers[User, uuid.UUID]):
         requires_verification: bool = False,
     ) -> APIRouter:
         router = super().get_users_router(user_schema, user_update_schema, requires_verification)
-        return documented(router, EMAIL_TAKEN)
+        return email_taken_as_409(router)
 
 
 fastapi_users = Users(get_user_manager, [auth_backend])

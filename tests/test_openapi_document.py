@@ -133,3 +133,25 @@ def test_the_command_writes_the_document_and_checks_it(tmp_path, capsys):
     assert REGENERATE in shown
     assert '-  "openapi": "3.0.3",' in shown
     assert '+  "openapi": "3.1.0",' in shown
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "code"),
+    [
+        ("/auth/register", "post", "REGISTER_USER_ALREADY_EXISTS"),
+        ("/users/me", "patch", "UPDATE_USER_EMAIL_ALREADY_EXISTS"),
+    ],
+)
+def test_an_email_taken_is_documented_as_the_409_it_is(
+    app: FastAPI, path: str, method: str, code: str
+):
+    """FastAPI-Users documents it under 400; the UserManager answers 409."""
+    responses = app.openapi()["paths"][path][method]["responses"]
+
+    def examples(status: str) -> dict[str, Any]:
+        found: dict[str, Any] = responses[status]["content"]["application/json"]["examples"]
+        return found
+
+    assert code in examples("409")
+    assert code not in examples("400")
+    assert examples("400")  # the invalid-password example stays where it is answered
