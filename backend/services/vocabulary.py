@@ -65,8 +65,9 @@ def _word() -> re.Pattern[str]:
 
 
 def is_word(candidate: str) -> bool:
-    """The word rule, by the same pattern the schema shows clients."""
-    return _word().match(candidate) is not None
+    """The word rule, by the same pattern the schema shows clients (`fullmatch`: Python's `$`
+    also matches before a final newline, ECMA-262's does not)."""
+    return _word().fullmatch(candidate) is not None
 
 
 def tokenize(text: str) -> list[str]:

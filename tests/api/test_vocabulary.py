@@ -146,7 +146,7 @@ async def test_a_word_with_a_number_that_is_no_digit_can_be_marked(auth_client):
     assert response.json()["word"] == "ab²c"
 
 
-@pytest.mark.parametrize("word", ["Hola", "ab", "the", "h0la", "ho_la", "x" * 65])
+@pytest.mark.parametrize("word", ["Hola", "ab", "the", "h0la", "ho_la", "gato%0A", "x" * 65])
 async def test_marking_something_that_is_no_vocabulary_word_is_invalid(auth_client, word):
     response = await auth_client.put(f"/vocabulary/es/{word}", json={"known": True})
 

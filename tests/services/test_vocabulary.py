@@ -70,7 +70,7 @@ def test_is_word_accepts_lowercase_letters_of_any_script(candidate):
 @pytest.mark.parametrize(
     "candidate",
     [
-        *["Gato", "ga", "the", "für", "g4to", "Ⅻab", "gato perro", " gato", "gato!", ""],
+        *["Gato", "ga", "the", "für", "g4to", "Ⅻab", "gato perro", " gato", "gato!", "gato\n", ""],
         "a" * (MAX_WORD_LENGTH + 1),
     ],
 )
