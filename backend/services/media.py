@@ -15,7 +15,8 @@ from backend.body_limit import too_large
 from backend.models import Video
 
 CHUNK_BYTES = 1024 * 1024
-_SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+# Used with fullmatch: a pattern ending in `$` would let a final newline through.
+_SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 
 
 def user_folder(media_dir: Path, owner_id: uuid.UUID) -> Path:
@@ -31,7 +32,7 @@ def media_path(media_dir: Path, video: Video) -> Path | None:
 async def store_upload(upload: UploadFile, folder: Path, limit: int) -> tuple[str, int]:
     """Copy the upload under a generated name; the client's file name never becomes a path."""
     suffix = PurePosixPath((upload.filename or "").replace("\\", "/")).suffix
-    stored_name = f"{uuid.uuid4().hex}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}"
+    stored_name = f"{uuid.uuid4().hex}{suffix.lower() if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / stored_name
     size = 0
