@@ -24,6 +24,7 @@ from backend.users import (
     UserRead,
     UserUpdate,
     auth_backend,
+    email_taken_as_409,
     fastapi_users,
     production_password_hash,
 )
@@ -110,10 +111,14 @@ def create_app(
         fastapi_users.get_auth_router(auth_backend), prefix="/auth/jwt", tags=["auth"]
     )
     app.include_router(
-        fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
+        email_taken_as_409(fastapi_users.get_register_router(UserRead, UserCreate)),
+        prefix="/auth",
+        tags=["auth"],
     )
     app.include_router(
-        fastapi_users.get_users_router(UserRead, UserUpdate), prefix="/users", tags=["users"]
+        email_taken_as_409(fastapi_users.get_users_router(UserRead, UserUpdate)),
+        prefix="/users",
+        tags=["users"],
     )
     app.include_router(videos.router)
     app.include_router(vocabulary.router)

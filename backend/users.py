@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -27,7 +28,6 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 from pydantic import AfterValidator, Field
-from pydantic.config import JsonDict
 
 from backend.api.common import BLANK, STRICT
 from backend.config import Settings
@@ -38,12 +38,15 @@ from backend.services import media
 
 MIN_PASSWORD_LENGTH = 8
 MAX_EMAIL_LENGTH = 320  # the column's length
-# In the schema only: the user manager checks it (400 `..._INVALID_PASSWORD`, as FastAPI-Users
-# documents), so a short password keeps the answer clients know.
-PASSWORD_SCHEMA: JsonDict = {"minLength": MIN_PASSWORD_LENGTH}
-PASSWORD_DESCRIPTION = (
-    f"At least {MIN_PASSWORD_LENGTH} characters (else 400 `..._INVALID_PASSWORD`)"
-)
+# The minimum is in the schema only: the user manager checks it (400 `..._INVALID_PASSWORD`, as
+# FastAPI-Users documents), so a short password keeps the answer clients know.
+Password = Annotated[
+    str,
+    Field(
+        description=f"At least {MIN_PASSWORD_LENGTH} characters (else 400 `..._INVALID_PASSWORD`)",
+        json_schema_extra={"minLength": MIN_PASSWORD_LENGTH},
+    ),
+]
 
 
 def production_password_hash() -> PasswordHash:
@@ -99,25 +102,33 @@ class UserRead(user_schemas.BaseUser[uuid.UUID]):
 class UserCreate(user_schemas.BaseUserCreate):
     model_config = STRICT
     email: Email
-    password: str = Field(description=PASSWORD_DESCRIPTION, json_schema_extra=PASSWORD_SCHEMA)
+    password: Password
 
 
-def _may_be_left_out(**schema: Any) -> Any:
+def _may_be_left_out() -> Any:
     # A factory, not `default=None`, so the schema shows no null default either.
-    return Field(default_factory=lambda: None, **schema)
+    return Field(default_factory=lambda: None)
 
 
 class UserUpdate(user_schemas.BaseUserUpdate):
     # Each field may be left out (unchanged) but not null: FastAPI-Users would write the null
     # into a NOT NULL column, a 500.
     model_config = STRICT
-    password: str = _may_be_left_out(
-        description=PASSWORD_DESCRIPTION, json_schema_extra=PASSWORD_SCHEMA
-    )
+    password: Password = _may_be_left_out()
     email: Email = _may_be_left_out()
     is_active: bool = _may_be_left_out()
     is_superuser: bool = _may_be_left_out()
     is_verified: bool = _may_be_left_out()
+
+
+@contextmanager
+def email_taken_is_409(code: str) -> Iterator[None]:
+    """An email already taken is a conflict with existing state: 409 with FastAPI-Users' own
+    code (the library says 400, which the schema keeps for requests that cannot be read)."""
+    try:
+        yield
+    except exceptions.UserAlreadyExists:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=code) from None
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
@@ -132,20 +143,14 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         self.verification_token_secret = settings.jwt_secret
         self.media_dir = settings.media_dir
 
-    # An email already taken is a conflict with existing state: 409 (FastAPI-Users says 400),
-    # so a well-formed request is never a 400. The detail codes are FastAPI-Users' own.
     async def create(
         self,
         user_create: user_schemas.BaseUserCreate,
         safe: bool = False,
         request: Request | None = None,
     ) -> User:
-        try:
+        with email_taken_is_409(ErrorCode.REGISTER_USER_ALREADY_EXISTS):
             return await super().create(user_create, safe, request)
-        except exceptions.UserAlreadyExists:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, detail=ErrorCode.REGISTER_USER_ALREADY_EXISTS
-            ) from None
 
     async def update(
         self,
@@ -154,12 +159,8 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         safe: bool = False,
         request: Request | None = None,
     ) -> User:
-        try:
+        with email_taken_is_409(ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS):
             return await super().update(user_update, user, safe, request)
-        except exceptions.UserAlreadyExists:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, detail=ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS
-            ) from None
 
     async def on_after_delete(self, user: User, request: Request | None = None) -> None:
         # The database cascades to the user's videos; their files go the same way.
@@ -217,8 +218,8 @@ EMAIL_TAKEN_CODES = (
 
 
 def email_taken_as_409(router: APIRouter) -> APIRouter:
-    """`router` whose schema says what UserManager answers: each route documenting an
-    email-taken code under 400 has it under 409 instead."""
+    """`router` (FastAPI-Users' register or users router) whose schema says what UserManager
+    answers: each route documenting an email-taken code under 400 has it under 409 instead."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
@@ -236,23 +237,5 @@ def email_taken_as_409(router: APIRouter) -> APIRouter:
     return router
 
 
-class Users(FastAPIUsers[User, uuid.UUID]):
-    """FastAPI-Users whose schema says what UserManager answers: 409 for an email taken."""
-
-    def get_register_router(
-        self, user_schema: type[user_schemas.U], user_create_schema: type[user_schemas.UC]
-    ) -> APIRouter:
-        return email_taken_as_409(super().get_register_router(user_schema, user_create_schema))
-
-    def get_users_router(
-        self,
-        user_schema: type[user_schemas.U],
-        user_update_schema: type[user_schemas.UU],
-        requires_verification: bool = False,
-    ) -> APIRouter:
-        router = super().get_users_router(user_schema, user_update_schema, requires_verification)
-        return email_taken_as_409(router)
-
-
-fastapi_users = Users(get_user_manager, [auth_backend])
+fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [auth_backend])
 CurrentUser = Annotated[User, Depends(fastapi_users.current_user(active=True))]

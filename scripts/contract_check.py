@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,11 +31,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 
-from served import NotServing, serving
+from served import ROOT, NotServing, serving, sigterm_as_ctrl_c
 
-ROOT = Path(__file__).resolve().parents[1]
 ST = Path(sys.executable).with_name("st")  # schemathesis' CLI, beside this Python
 HOOKS = "tests.fuzz.hooks"
 USER = {"email": "contract@example.com", "password": "contract-check-password"}
@@ -115,11 +112,6 @@ def st_run(base_url: str, who: str, token: str | None, options: Sequence[str], w
     return done.returncode == 0
 
 
-def raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM as Ctrl-C: the `finally` clauses still stop the server and remove its files."""
-    raise KeyboardInterrupt
-
-
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="contract_check",
@@ -146,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "installs it (the `fuzz` dependency group)", file=sys.stderr)  # fmt: skip
         return 2
     options = ["--max-examples", str(args.max_examples), *args.st_options]
-    signal.signal(signal.SIGTERM, raise_interrupt)
+    sigterm_as_ctrl_c()
     results = {}
     try:
         with tempfile.TemporaryDirectory(prefix="contract-check-") as name, translator() as tr:

@@ -25,7 +25,6 @@ import argparse
 import glob
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,11 +32,9 @@ import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 
-from served import PACKAGE, NotServing, serving, tail
+from served import PACKAGE, ROOT, NotServing, serving, sigterm_as_ctrl_c, tail
 
-ROOT = Path(__file__).resolve().parents[1]
 MODES = ("wheel", "editable")
 MINIMUM = (3, 11)  # pyproject.toml's requires-python
 # Left out of the copy a wheel is built from: nothing of them belongs in a wheel.
@@ -225,11 +222,6 @@ def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM as Ctrl-C: the `finally` clauses still remove the temporary venvs."""
-    raise KeyboardInterrupt
-
-
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="package_check",
@@ -259,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     label = f"{version[0]}.{version[1]}"
     print(f"[{label}] using {python}", flush=True)
-    signal.signal(signal.SIGTERM, raise_interrupt)
+    sigterm_as_ctrl_c()
     try:
         for mode in MODES if args.mode == "both" else (args.mode,):
             started = time.monotonic()

@@ -19,7 +19,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
 PACKAGE = "backend"
 OUTPUT_TAIL = 60  # lines of a failed server's output shown
 
@@ -33,6 +35,16 @@ class Server:
     url: str  # http://127.0.0.1:PORT, no trailing slash
     started_in: float  # seconds until /health answered 200
     log: Path
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def sigterm_as_ctrl_c() -> None:
+    """A check killed with SIGTERM unwinds as on Ctrl-C: its `finally` clauses still stop the
+    server and remove what it made."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def tail(text: str, lines: int = OUTPUT_TAIL) -> str:

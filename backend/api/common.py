@@ -123,13 +123,23 @@ async def paginate(
     return Page(items=[read(row) for row in rows], total=total, limit=limit, offset=offset)
 
 
-def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+# In a link: the id of what the response describes (a creation's new row).
+RESPONSE_ID = "$response.body#/id"
+
+
+def link(
+    operation_id: str,
+    description: str,
+    request_body: dict[str, str] | None = None,
+    **parameters: str,
+) -> dict[str, Any]:
     """An OpenAPI link: what a client can call next with values from this response."""
-    return {
-        "operationId": operation_id,
-        "parameters": parameters,
-        "description": description,
-    }
+    found: dict[str, Any] = {"operationId": operation_id, "description": description}
+    if parameters:
+        found["parameters"] = parameters
+    if request_body is not None:
+        found["requestBody"] = request_body
+    return found
 
 
 def not_found(what: str) -> NoReturn:

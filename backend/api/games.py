@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from backend.api.common import (
     ID_DESCRIPTION,
+    RESPONSE_ID,
     WHOLE_NUMBER,
     JsonInt,
     Language,
@@ -122,11 +123,10 @@ def to_summary(game: Game) -> GameSummary:
     )
 
 
-GAME_ID = "$response.body#/id"
 GAME_LINKS = {
-    "GetGame": link("get_game_games__game_id__get", "Read the game", game_id=GAME_ID),
+    "GetGame": link("get_game_games__game_id__get", "Read the game", game_id=RESPONSE_ID),
     "AnswerQuestion": link(
-        "answer_games__game_id__answers_post", "Answer one of its questions", game_id=GAME_ID
+        "answer_games__game_id__answers_post", "Answer one of its questions", game_id=RESPONSE_ID
     ),
     "GetVideo": link(
         "get_video_videos__video_id__get",

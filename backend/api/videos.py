@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api.common import (
     MAX_TITLE_LENGTH,
+    RESPONSE_ID,
     TITLE_PATTERN,
     ErrorRead,
     Language,
@@ -75,33 +76,32 @@ def to_read(video: Video) -> VideoRead:
     )
 
 
-VIDEO_ID = "$response.body#/id"
 # What a client can do with a video it has just created.
 VIDEO_LINKS = {
-    "GetVideo": link("get_video_videos__video_id__get", "Read the video", video_id=VIDEO_ID),
+    "GetVideo": link("get_video_videos__video_id__get", "Read the video", video_id=RESPONSE_ID),
     "DeleteVideo": link(
-        "delete_video_videos__video_id__delete", "Delete the video", video_id=VIDEO_ID
+        "delete_video_videos__video_id__delete", "Delete the video", video_id=RESPONSE_ID
     ),
     "TranscribeVideo": link(
         "transcribe_video_videos__video_id__transcription_post",
         "Transcribe the video (409 without a media file)",
-        video_id=VIDEO_ID,
+        video_id=RESPONSE_ID,
     ),
     "GetTranscription": link(
         "read_transcription_videos__video_id__transcription_get",
         "Read the transcription (status `not_transcribed` until it is made)",
-        video_id=VIDEO_ID,
+        video_id=RESPONSE_ID,
     ),
     "GetVocabulary": link(
         "video_vocabulary_videos__video_id__vocabulary_get",
         "The video's words (409 until it is transcribed)",
-        video_id=VIDEO_ID,
+        video_id=RESPONSE_ID,
     ),
-    "StartGame": {
-        "operationId": "create_game_games_post",
-        "requestBody": {"video_id": VIDEO_ID},
-        "description": "A quiz on the video's words (409 until it is transcribed)",
-    },
+    "StartGame": link(
+        "create_game_games_post",
+        "A quiz on the video's words (409 until it is transcribed)",
+        request_body={"video_id": RESPONSE_ID},
+    ),
 }
 
 
