@@ -202,7 +202,7 @@ def start_server(owner: Path, base: Path = SERVER_BASE) -> PostgresAddress:
     if info.socket_dir != folder or info.port is None:
         raise DatabaseSetupError(
             f"the PostgreSQL server in {folder} listens on {info.socket_dir}:{info.port}, "
-            f"not on a unix socket in its own directory"
+            "not on a unix socket in its own directory"
         )
     return PostgresAddress(host=str(folder), port=info.port, user="postgres")
 
