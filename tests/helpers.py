@@ -7,6 +7,9 @@ straight to the database, which is faster (`finished_game_of`).
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +45,24 @@ def openapi_operations(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
         for path, item in app.openapi()["paths"].items()
         for method, operation in item.items()
     }
+
+
+@contextmanager
+def sqlite_file(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain sqlite3 connection to a database file, committed and then closed.
+
+    sqlite3's own `with connection:` commits but leaves the connection open, to be closed when
+    collected, and Python 3.13 warns of each one (a ResourceWarning, an error here).
+    """
+    with closing(sqlite3.connect(path)) as connection, connection:
+        yield connection
+
+
+def table_names(path: Path) -> set[str]:
+    """The tables of a SQLite database file."""
+    with sqlite_file(path) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
 
 
 def user_folder(settings: Settings, user: User) -> Path:

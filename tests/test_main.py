@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from backend.models import Base, CachedTranslation
 from backend.schema import head_revision
 from backend.services.errors import ServiceUnavailable
 from backend.services.transcription import WhisperTranscriptionService
+from tests.helpers import sqlite_file, table_names
 
 
 def private_settings(folder: Path, **overrides: object) -> Settings:
@@ -29,12 +29,6 @@ def private_settings(folder: Path, **overrides: object) -> Settings:
         "translation_timeout": 3.0,
     }
     return Settings(_env_file=None, **(values | overrides))  # type: ignore[arg-type]
-
-
-def table_names(database: Path) -> set[str]:
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {name for (name,) in rows}
 
 
 def request_to(app: FastAPI) -> Request:
@@ -116,7 +110,7 @@ class TestLifespan:
         async with app.router.lifespan_context(app):
             assert settings.media_dir.is_dir()
             assert set(Base.metadata.tables) <= table_names(tmp_path / "app.sqlite3")
-            with sqlite3.connect(tmp_path / "app.sqlite3") as connection:
+            with sqlite_file(tmp_path / "app.sqlite3") as connection:
                 (revision,) = connection.execute("SELECT version_num FROM alembic_version")
             assert revision == (head_revision(),)
             # The schema connection went back to the pool, to be closed at shutdown.

@@ -7,7 +7,6 @@ Every database here is a SQLite file of the test's own.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from backend.schema import (
     upgrade,
 )
 from tests.test_config import PRIVATE_SECRET, SETTINGS_VARIABLES
+from tests.helpers import sqlite_file, table_names
 from tests.test_main import private_settings
 
 BACKEND = Path(__file__).resolve().parents[1] / "backend"
@@ -40,14 +40,8 @@ def async_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {name for (name,) in rows}
-
-
 def version(path: Path) -> str | None:
-    with sqlite3.connect(path) as connection:
+    with sqlite_file(path) as connection:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     return row[0] if row else None
 
@@ -97,7 +91,7 @@ class TestPrepareSchemaMigrating:
         await prepared(database, may_migrate=True)
 
         assert version(database) == head_revision()
-        assert tables(database) >= set(Base.metadata.tables)
+        assert table_names(database) >= set(Base.metadata.tables)
 
     async def test_an_outdated_database_is_migrated(self, tmp_path):
         database = outdated(tmp_path / "old.sqlite3")
@@ -106,7 +100,7 @@ class TestPrepareSchemaMigrating:
         await prepared(database, may_migrate=True)
 
         assert version(database) == head_revision()
-        assert tables(database) >= set(Base.metadata.tables)
+        assert table_names(database) >= set(Base.metadata.tables)
 
     async def test_a_current_database_is_left_alone(self, tmp_path):
         database = made_with(tmp_path / "db.sqlite3", "head")
@@ -139,12 +133,12 @@ class TestPrepareSchemaRefusing:
     @pytest.mark.slow
     async def test_production_refuses_an_outdated_database_and_changes_nothing(self, tmp_path):
         database = outdated(tmp_path / "old.sqlite3")
-        before = tables(database)
+        before = table_names(database)
 
         with pytest.raises(SchemaNotReady, match="alembic upgrade head"):
             await prepared(database, may_migrate=False)
 
-        assert tables(database) == before
+        assert table_names(database) == before
         assert version(database) is None
 
     @pytest.mark.slow
@@ -168,7 +162,7 @@ class TestPrepareSchemaRefusing:
     @pytest.mark.parametrize("may_migrate", [True, False], ids=["development", "production"])
     async def test_an_unknown_revision_is_refused(self, tmp_path, may_migrate):
         database = made_with(tmp_path / "db.sqlite3", "head")
-        with sqlite3.connect(database) as connection:
+        with sqlite_file(database) as connection:
             connection.execute("UPDATE alembic_version SET version_num = 'f00dfeedbeef'")
 
         with pytest.raises(SchemaNotReady, match="f00dfeedbeef, which this version"):
@@ -214,7 +208,7 @@ class TestPrepareSchemaRefusing:
 
 
 def version_table_absent(path: Path) -> bool:
-    return "alembic_version" not in tables(path)
+    return "alembic_version" not in table_names(path)
 
 
 class TestLifespan:
@@ -295,7 +289,7 @@ class TestMain:
         assert "Traceback" not in err
         assert served == []
         assert version(database) is None
-        assert tables(database) == {"alembic_version"}
+        assert table_names(database) == {"alembic_version"}
 
     def test_production_refuses_a_missing_database_and_creates_nothing(
         self, tmp_path, env, served, capsys
