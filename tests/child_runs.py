@@ -8,6 +8,7 @@ directory it makes (and whatever it leaves) is seen apart from every other run's
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -80,6 +81,18 @@ def pytest_command(*args: str | Path) -> list[str]:
         "no:cacheprovider",  # the generated failures must not land in the checkout's --lf
         *map(str, args),
     ]
+
+
+def run_pytest(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A child run (`pytest_command(*args)`) to its end, its output captured."""
+    return subprocess.run(
+        pytest_command(*args),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        check=False,
+    )
 
 
 def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:

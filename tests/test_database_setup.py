@@ -15,9 +15,8 @@ import pytest
 from testkit.postgres import PostgresAddress, database_names, start_server, stop_server
 from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
-    CHILD_TIMEOUT,
     child_env,
-    pytest_command,
+    run_pytest,
     write_tests,
 )
 
@@ -36,14 +35,8 @@ COMMITS = """
 def run_child(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        pytest_command(write_tests(tmp_path / "suite", COMMITS), "-p", "no:randomly", *args),
-        env=env or child_env(tmp_path / "tmp"),
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        check=False,
-    )
+    tests = write_tests(tmp_path / "suite", COMMITS)
+    return run_pytest(tests, "-p", "no:randomly", *args, env=env or child_env(tmp_path / "tmp"))
 
 
 def test_a_misspelled_engine_names_the_one_meant(tmp_path: Path):

@@ -8,7 +8,6 @@ its parent's run directory: a socket under any of them was past the limit once n
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,10 @@ from testkit.postgres import (
 )
 from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
-    CHILD_TIMEOUT,
     child_env,
     child_tmpdir,
-    pytest_command,
     run_dirs,
+    run_pytest,
     write_tests,
 )
 
@@ -55,14 +53,8 @@ def test_a_run_on_its_own_server_passes_with_a_90_character_tmpdir(tmp_path: Pat
     tmpdir = padded_to(child_tmpdir(run_dir, tmp_path), LONG)
     assert len(str(tmpdir)) >= LONG
 
-    result = subprocess.run(
-        pytest_command(write_tests(tmp_path / "suite", USES_THE_DATABASE), "--db=postgresql"),
-        env=child_env(tmpdir),
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        check=False,
-    )
+    tests = write_tests(tmp_path / "suite", USES_THE_DATABASE)
+    result = run_pytest(tests, "--db=postgresql", env=child_env(tmpdir))
 
     assert result.returncode == 0, result.stdout + result.stderr
     socket_dir = re.search(r"database: postgresql at postgres@(/\S+):\d+$", result.stdout, re.M)

@@ -15,11 +15,10 @@ import pytest
 
 from tests.child_runs import (
     CHILD_RUN_TEST_TIMEOUT,
-    CHILD_TIMEOUT,
     child_env,
     child_tmpdir,
-    pytest_command,
     run_dirs,
+    run_pytest,
     write_tests,
 )
 
@@ -33,14 +32,7 @@ def run_child(
     tmp_path: Path, tmpdir: Path, source: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
     tests = write_tests(tmp_path / "suite", source)
-    return subprocess.run(
-        pytest_command(tests, *args),
-        env=child_env(tmpdir, RECORD_DIR=str(tmp_path / "records")),
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        check=False,
-    )
+    return run_pytest(tests, *args, env=child_env(tmpdir, RECORD_DIR=str(tmp_path / "records")))
 
 
 RECORD_DATABASE = """

@@ -29,8 +29,8 @@ from backend.schema import (
     prepare_schema,
     upgrade,
 )
-from tests.test_config import PRIVATE_SECRET, SETTINGS_VARIABLES
 from tests.helpers import sqlite_file, table_names
+from tests.test_config import PRIVATE_SECRET, SETTINGS_VARIABLES
 from tests.test_main import private_settings
 
 BACKEND = Path(__file__).resolve().parents[1] / "backend"
