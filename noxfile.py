@@ -6,6 +6,7 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -15,11 +16,14 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.default_venv_backend = "uv|virtualenv"
+# uv, not virtualenv: every session installs from uv.lock with `uv sync` (README, "Installing").
+nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["fast"]
 
-PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The Pythons the project supports and tests, oldest first (pyproject.toml's requires-python and
+# classifiers; the CI workflow runs each).
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
 # What to measure and the floor (branch mode, 90%) live in pyproject.toml's [tool.coverage].
 COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
@@ -31,22 +35,71 @@ DURATIONS = ".test_durations"
 SLICES = Path("build/slices")
 
 
-def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
-    """The app's dependencies, extras and dependency groups, all from pyproject.toml.
+def interpreter(version: str) -> str:
+    """Python `version` (X.Y) for a session: pyenv's own build of it when pyenv has one, else the
+    version itself, which nox finds on PATH (or has uv install). pyenv's shims run only the
+    versions `pyenv global`/`local` select, and nox, like uv, passes over a shim that fails."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    builds = {}  # by patch release: 3.13.0, not 3.13.0t or 3.13-dev
+    for build in root.glob(f"versions/{version}.*/bin/python{version}"):
+        patch = build.parents[1].name.removeprefix(f"{version}.")
+        if patch.isdecimal():
+            builds[int(patch)] = build
+    return str(builds[max(builds)]) if builds else version
 
-    The app itself is not installed: pytest imports it from the checkout (`pythonpath = .`),
-    which spares a package build on every run and keeps a reused environment starting fast.
-    Packages are compiled to bytecode as they install (pip does that by default, uv only when
-    asked): where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else
-    ever writes a .pyc, and every process (each child run of the suite too) compiled some 800
+
+def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
+    """The app's dependencies, extras and dependency groups, exactly as uv.lock pins them.
+
+    `uv sync --locked` into the session's environment: the same versions on every machine and
+    every day, nothing else left in it, and a stale lock stops the session with one line. The
+    app itself is not installed: pytest imports it from the checkout (`pythonpath = .`), which
+    spares a package build on every run and keeps a reused environment starting fast. Packages
+    are compiled to bytecode as they install (pip does that by default, uv only when asked):
+    where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else ever
+    writes a .pyc, and every process (each child run of the suite too) compiled some 800
     modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
     """
-    requirements = list(PYPROJECT["project"]["dependencies"])
-    for extra in extras:
-        requirements += PYPROJECT["project"]["optional-dependencies"][extra]
-    for group in groups:
-        requirements += nox.project.dependency_groups(PYPROJECT, group)
-    session.install(*requirements, env={"UV_COMPILE_BYTECODE": "1"})
+    # --quiet: uv prints nothing unless the lock is stale (exit 1); any other failure is its own.
+    stale = session.run_install("uv", "lock", "--check", "--quiet", silent=True,
+                                success_codes=[0, 1])  # fmt: skip
+    if stale:
+        session.error("uv.lock does not match pyproject.toml: run `python -m nox -s lock`, "
+                      "then commit uv.lock")  # fmt: skip
+    session.run_install("uv", "sync", "--locked", "--no-install-project", "--no-default-groups",
+                        "--compile-bytecode", *(f"--group={group}" for group in groups),
+                        *(f"--extra={extra}" for extra in extras),
+                        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location})  # fmt: skip
+
+
+def install_resolved(session: nox.Session, resolution: str) -> None:
+    """What `ci` tests (the `postgres` extra and group), resolved from pyproject.toml's bounds
+    now, not from uv.lock: `lowest-direct` takes each direct dependency at its lower bound,
+    `highest` the newest the registry has. The resolution is printed, kept beside the
+    environment, then synced into it exactly."""
+    pins = Path(session.virtualenv.location) / f"{resolution}.txt"
+    session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
+                        "--group=postgres", f"--resolution={resolution}", "--upgrade",
+                        "--no-header", "--output-file", str(pins))  # fmt: skip
+    session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
+
+
+def engine_args(engine: str) -> list[str]:
+    """pytest's options for one engine: on PostgreSQL, only what reaches the database (the
+    rest gives the same answer on SQLite)."""
+    return [f"--db={engine}", *(["--database-tests-only"] if engine == "postgresql" else [])]
+
+
+def both_engines(session: nox.Session) -> None:
+    """The whole suite in parallel on SQLite, then on PostgreSQL: `ci` without coverage."""
+    for engine in ENGINES:
+        session.run("pytest", *XDIST, *engine_args(engine), "-q", *session.posargs)
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Refresh uv.lock after editing pyproject.toml (`-- --upgrade`: newest versions allowed)."""
+    session.run("uv", "lock", *session.posargs)
 
 
 @nox.session
@@ -54,6 +107,28 @@ def fast(session: nox.Session) -> None:
     """Whole suite except `slow` tests, serial, no coverage: the edit-run loop."""
     install(session, "test")
     session.run("pytest", "-q", "-m", "not slow", *session.posargs)  # says if it left any out
+
+
+@nox.session
+@nox.parametrize("python", [interpreter(version) for version in PYTHONS], ids=list(PYTHONS))
+def tests(session: nox.Session) -> None:
+    """The whole suite on each supported Python (one: `-s "tests(3.12)"`), as `ci` but no coverage."""
+    install(session, "postgres", extras=("postgres",))
+    both_engines(session)
+
+
+@nox.session(python=interpreter(PYTHONS[0]))
+def lowest(session: nox.Session) -> None:
+    """The suite at the lowest versions the bounds allow, on the oldest Python (not the lock)."""
+    install_resolved(session, "lowest-direct")
+    both_engines(session)
+
+
+@nox.session
+def newest(session: nox.Session) -> None:
+    """The suite at the newest versions the registry has (not the lock; `-P 3.13` for a Python)."""
+    install_resolved(session, "highest")
+    both_engines(session)
 
 
 @nox.session
@@ -91,19 +166,17 @@ def ci(session: nox.Session) -> None:
     install(session, "coverage", extras=("postgres",))
     for number, engine in enumerate(options.engines):
         last = number == len(options.engines) - 1
-        # PostgreSQL runs what reaches the database: the rest gives the same answer on SQLite.
-        selection = ["--database-tests-only"] if engine == "postgresql" else []
         if options.splits is None:
             coverage = [*COVERAGE] if last else ["--cov", "--cov-report=", "--cov-fail-under=0"]
             if number:
                 coverage.append("--cov-append")
-            session.run("pytest", *XDIST, f"--db={engine}", *selection, *coverage,
+            session.run("pytest", *XDIST, *engine_args(engine), *coverage,
                         f"--junitxml=build/junit-{engine}.xml",
                         *(["--durations=10"] if last else []), *options.pytest_args)  # fmt: skip
             continue
         name = f"{engine}-{options.group}of{options.splits}"
         SLICES.mkdir(parents=True, exist_ok=True)
-        session.run("pytest", *XDIST, f"--db={engine}", *selection, f"--splits={options.splits}",
+        session.run("pytest", *XDIST, *engine_args(engine), f"--splits={options.splits}",
                     f"--group={options.group}", f"--durations-path={DURATIONS}", "--cov",
                     "--cov-report=", "--cov-fail-under=0", f"--junitxml={SLICES}/junit-{name}.xml",
                     "--durations=5", *options.pytest_args,
