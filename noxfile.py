@@ -33,6 +33,7 @@ ENGINES = ("sqlite", "postgresql")
 DURATIONS = ".test_durations"
 # Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
 SLICES = Path("build/slices")
+WORKFLOW = ".github/workflows/ci.yml"
 
 
 def interpreter(version: str) -> str:
@@ -97,12 +98,6 @@ def both_engines(session: nox.Session) -> None:
 
 
 @nox.session
-def lock(session: nox.Session) -> None:
-    """Refresh uv.lock after editing pyproject.toml (`-- --upgrade`: newest versions allowed)."""
-    session.run("uv", "lock", *session.posargs)
-
-
-@nox.session
 def fast(session: nox.Session) -> None:
     """Whole suite except `slow` tests, serial, no coverage: the edit-run loop."""
     install(session, "test")
@@ -112,21 +107,21 @@ def fast(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("python", [interpreter(version) for version in PYTHONS], ids=list(PYTHONS))
 def tests(session: nox.Session) -> None:
-    """The whole suite on each supported Python (one: `-s "tests(3.12)"`), as `ci` but no coverage."""
+    """`ci` without coverage, on each supported Python (one of them: `-s "tests(3.12)"`)."""
     install(session, "postgres", extras=("postgres",))
     both_engines(session)
 
 
 @nox.session(python=interpreter(PYTHONS[0]))
 def lowest(session: nox.Session) -> None:
-    """The suite at the lowest versions the bounds allow, on the oldest Python (not the lock)."""
+    """`tests` at the lowest versions pyproject.toml allows, on the oldest Python (not the lock)."""
     install_resolved(session, "lowest-direct")
     both_engines(session)
 
 
 @nox.session
 def newest(session: nox.Session) -> None:
-    """The suite at the newest versions the registry has (not the lock; `-P 3.13` for a Python)."""
+    """`tests` at the newest versions released (not the lock), on the Python running nox."""
     install_resolved(session, "highest")
     both_engines(session)
 
@@ -354,6 +349,12 @@ def openapi(session: nox.Session) -> None:
     session.run("python", "-m", "backend.openapi", *session.posargs)
 
 
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Refresh uv.lock after editing pyproject.toml (`-- --upgrade`: newest versions allowed)."""
+    session.run("uv", "lock", *session.posargs)
+
+
 # `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's
 # stdlib `venv`, hence with the pip that Python bundles (23.2.1 for 3.11.7), not upgraded; a
 # session venv would go unused, and uv or virtualenv would seed a pip of their own. nox ignores
@@ -371,13 +372,14 @@ def package(session: nox.Session, python_version: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and formatting check), the CI workflow's schema, then the type check."""
+    """ruff (lint and formatting), the CI workflow's schema and audit (zizmor), then typecheck."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    # The CI workflow against GitHub's workflow schema, bundled with the tool: no network.
-    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                ".github/workflows/ci.yml")  # fmt: skip
+    # The CI workflow against GitHub's workflow schema, bundled with the tool, then zizmor's
+    # security audit (pinned actions, credentials, permissions...): neither needs the network.
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", WORKFLOW)
+    session.run("zizmor", "--offline", WORKFLOW)
     session.notify("typecheck")
 
 
