@@ -16,8 +16,9 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.2.9"
-# uv, not virtualenv: every session installs from uv.lock with `uv sync` (README, "Installing").
-nox.options.default_venv_backend = "uv"
+# Every session installs from uv.lock with uv (README, "Installing"); without uv, nox falls back
+# to virtualenv only for `require_uv` to say what to install.
+nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["fast"]
 
@@ -49,6 +50,12 @@ def interpreter(version: str) -> str:
     return str(builds[max(builds)]) if builds else version
 
 
+def require_uv(session: nox.Session) -> None:
+    """Stop with one line when uv is missing: nox then made a virtualenv, which cannot sync."""
+    if session.venv_backend != "uv":
+        session.error("uv is missing: `python -m pip install uv` (sessions install uv.lock)")
+
+
 def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
     """The app's dependencies, extras and dependency groups, exactly as uv.lock pins them.
 
@@ -61,6 +68,7 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
     writes a .pyc, and every process (each child run of the suite too) compiled some 800
     modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
     """
+    require_uv(session)
     # --quiet: uv prints nothing unless the lock is stale (exit 1); any other failure is its own.
     stale = session.run_install("uv", "lock", "--check", "--quiet", silent=True,
                                 success_codes=[0, 1])  # fmt: skip
@@ -78,6 +86,7 @@ def install_resolved(session: nox.Session, resolution: str) -> None:
     now, not from uv.lock: `lowest-direct` takes each direct dependency at its lower bound,
     `highest` the newest the registry has. The resolution is printed, kept beside the
     environment, then synced into it exactly."""
+    require_uv(session)
     pins = Path(session.virtualenv.location) / f"{resolution}.txt"
     session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
                         "--group=postgres", f"--resolution={resolution}", "--upgrade",
@@ -352,21 +361,24 @@ def openapi(session: nox.Session) -> None:
 @nox.session
 def lock(session: nox.Session) -> None:
     """Refresh uv.lock after editing pyproject.toml (`-- --upgrade`: newest versions allowed)."""
+    require_uv(session)
     session.run("uv", "lock", *session.posargs)
 
 
 # `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's
 # stdlib `venv`, hence with the pip that Python bundles (23.2.1 for 3.11.7), not upgraded; a
 # session venv would go unused, and uv or virtualenv would seed a pip of their own. nox ignores
-# `python=[...]` without a venv (and could not find pyenv's non-global versions, whose shims do
-# not run, or would download another build), so the versions are a parameter the check
-# resolves: `pythonX.Y` on PATH, then pyenv's installed versions.
+# `python=[...]` without a venv, so the version is a parameter and the check gets the
+# interpreter `tests` would use; a Python this machine lacks is skipped, as nox skips a venv's.
 @nox.session(venv_backend="none")
-@nox.parametrize("python_version", ["3.11", "3.12", "3.13"], ids=["3.11", "3.12", "3.13"])
+@nox.parametrize("python_version", PYTHONS, ids=list(PYTHONS))
 def package(session: nox.Session, python_version: str) -> None:
     """Install as a wheel, then editable, in a fresh venv: `python -m backend` must serve."""
+    python = interpreter(python_version)
+    if python == python_version and shutil.which(f"python{python_version}") is None:
+        session.skip(f"Python {python_version} not found (pyenv install {python_version}?)")
     # No interrupt timeout: on Ctrl-C the check stops its server and removes its venvs first.
-    session.run(sys.executable, "scripts/package_check.py", "--python", python_version,
+    session.run(sys.executable, "scripts/package_check.py", "--python", python,
                 *session.posargs, interrupt_timeout=None)  # fmt: skip
 
 
