@@ -6,6 +6,7 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -15,11 +16,15 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.2.9"
+# Every session installs from uv.lock with uv (README, "Installing"); without uv, nox falls back
+# to virtualenv only for `require_uv` to say what to install.
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["fast"]
 
-PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The Pythons the project supports and tests, oldest first (pyproject.toml's requires-python and
+# classifiers; the CI workflow runs each).
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
 # What to measure and the floor (branch mode, 90%) live in pyproject.toml's [tool.coverage].
 COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
@@ -29,24 +34,76 @@ ENGINES = ("sqlite", "postgresql")
 DURATIONS = ".test_durations"
 # Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
 SLICES = Path("build/slices")
+WORKFLOW = ".github/workflows/ci.yml"
+
+
+def interpreter(version: str) -> str:
+    """Python `version` (X.Y) for a session: pyenv's own build of it when pyenv has one, else the
+    version itself, which nox finds on PATH (or has uv install). pyenv's shims run only the
+    versions `pyenv global`/`local` select, and nox, like uv, passes over a shim that fails."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    builds = {}  # by patch release: 3.13.0, not 3.13.0t or 3.13-dev
+    for build in root.glob(f"versions/{version}.*/bin/python{version}"):
+        patch = build.parents[1].name.removeprefix(f"{version}.")
+        if patch.isdecimal():
+            builds[int(patch)] = build
+    return str(builds[max(builds)]) if builds else version
+
+
+def require_uv(session: nox.Session) -> None:
+    """Stop with one line when uv is missing: nox then made a virtualenv, which cannot sync."""
+    if session.venv_backend != "uv":
+        session.error("uv is missing: `python -m pip install uv` (sessions install uv.lock)")
 
 
 def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
-    """The app's dependencies, extras and dependency groups, all from pyproject.toml.
+    """The app's dependencies, extras and dependency groups, exactly as uv.lock pins them.
 
-    The app itself is not installed: pytest imports it from the checkout (`pythonpath = .`),
-    which spares a package build on every run and keeps a reused environment starting fast.
-    Packages are compiled to bytecode as they install (pip does that by default, uv only when
-    asked): where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else
-    ever writes a .pyc, and every process (each child run of the suite too) compiled some 800
+    `uv sync --locked` into the session's environment: the same versions on every machine and
+    every day, nothing else left in it, and a stale lock stops the session with one line. The
+    app itself is not installed: pytest imports it from the checkout (`pythonpath = .`), which
+    spares a package build on every run and keeps a reused environment starting fast. Packages
+    are compiled to bytecode as they install (pip does that by default, uv only when asked):
+    where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else ever
+    writes a .pyc, and every process (each child run of the suite too) compiled some 800
     modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
     """
-    requirements = list(PYPROJECT["project"]["dependencies"])
-    for extra in extras:
-        requirements += PYPROJECT["project"]["optional-dependencies"][extra]
-    for group in groups:
-        requirements += nox.project.dependency_groups(PYPROJECT, group)
-    session.install(*requirements, env={"UV_COMPILE_BYTECODE": "1"})
+    require_uv(session)
+    # --quiet: uv prints nothing unless the lock is stale (exit 1); any other failure is its own.
+    stale = session.run_install("uv", "lock", "--check", "--quiet", silent=True,
+                                success_codes=[0, 1])  # fmt: skip
+    if stale:
+        session.error("uv.lock does not match pyproject.toml: run `python -m nox -s lock`, "
+                      "then commit uv.lock")  # fmt: skip
+    session.run_install("uv", "sync", "--locked", "--no-install-project", "--no-default-groups",
+                        "--compile-bytecode", *(f"--group={group}" for group in groups),
+                        *(f"--extra={extra}" for extra in extras),
+                        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location})  # fmt: skip
+
+
+def install_resolved(session: nox.Session, resolution: str) -> None:
+    """What `ci` tests (the `postgres` extra and group), resolved from pyproject.toml's bounds
+    now, not from uv.lock: `lowest-direct` takes each direct dependency at its lower bound,
+    `highest` the newest the registry has. The resolution is printed, kept beside the
+    environment, then synced into it exactly."""
+    require_uv(session)
+    pins = Path(session.virtualenv.location) / f"{resolution}.txt"
+    session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
+                        "--group=postgres", f"--resolution={resolution}", "--upgrade",
+                        "--no-header", "--output-file", str(pins))  # fmt: skip
+    session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
+
+
+def engine_args(engine: str) -> list[str]:
+    """pytest's options for one engine: on PostgreSQL, only what reaches the database (the
+    rest gives the same answer on SQLite)."""
+    return [f"--db={engine}", *(["--database-tests-only"] if engine == "postgresql" else [])]
+
+
+def both_engines(session: nox.Session) -> None:
+    """The whole suite in parallel on SQLite, then on PostgreSQL: `ci` without coverage."""
+    for engine in ENGINES:
+        session.run("pytest", *XDIST, *engine_args(engine), "-q", *session.posargs)
 
 
 @nox.session
@@ -54,6 +111,28 @@ def fast(session: nox.Session) -> None:
     """Whole suite except `slow` tests, serial, no coverage: the edit-run loop."""
     install(session, "test")
     session.run("pytest", "-q", "-m", "not slow", *session.posargs)  # says if it left any out
+
+
+@nox.session
+@nox.parametrize("python", [interpreter(version) for version in PYTHONS], ids=list(PYTHONS))
+def tests(session: nox.Session) -> None:
+    """`ci` without coverage, on each supported Python (one of them: `-s "tests(3.12)"`)."""
+    install(session, "postgres", extras=("postgres",))
+    both_engines(session)
+
+
+@nox.session(python=interpreter(PYTHONS[0]))
+def lowest(session: nox.Session) -> None:
+    """`tests` at the lowest versions pyproject.toml allows, on the oldest Python (not the lock)."""
+    install_resolved(session, "lowest-direct")
+    both_engines(session)
+
+
+@nox.session
+def newest(session: nox.Session) -> None:
+    """`tests` at the newest versions released (not the lock), on the Python running nox."""
+    install_resolved(session, "highest")
+    both_engines(session)
 
 
 @nox.session
@@ -91,19 +170,17 @@ def ci(session: nox.Session) -> None:
     install(session, "coverage", extras=("postgres",))
     for number, engine in enumerate(options.engines):
         last = number == len(options.engines) - 1
-        # PostgreSQL runs what reaches the database: the rest gives the same answer on SQLite.
-        selection = ["--database-tests-only"] if engine == "postgresql" else []
         if options.splits is None:
             coverage = [*COVERAGE] if last else ["--cov", "--cov-report=", "--cov-fail-under=0"]
             if number:
                 coverage.append("--cov-append")
-            session.run("pytest", *XDIST, f"--db={engine}", *selection, *coverage,
+            session.run("pytest", *XDIST, *engine_args(engine), *coverage,
                         f"--junitxml=build/junit-{engine}.xml",
                         *(["--durations=10"] if last else []), *options.pytest_args)  # fmt: skip
             continue
         name = f"{engine}-{options.group}of{options.splits}"
         SLICES.mkdir(parents=True, exist_ok=True)
-        session.run("pytest", *XDIST, f"--db={engine}", *selection, f"--splits={options.splits}",
+        session.run("pytest", *XDIST, *engine_args(engine), f"--splits={options.splits}",
                     f"--group={options.group}", f"--durations-path={DURATIONS}", "--cov",
                     "--cov-report=", "--cov-fail-under=0", f"--junitxml={SLICES}/junit-{name}.xml",
                     "--durations=5", *options.pytest_args,
@@ -281,30 +358,40 @@ def openapi(session: nox.Session) -> None:
     session.run("python", "-m", "backend.openapi", *session.posargs)
 
 
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Refresh uv.lock after editing pyproject.toml (`-- --upgrade`: newest versions allowed)."""
+    require_uv(session)
+    session.run("uv", "lock", *session.posargs)
+
+
 # `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's
 # stdlib `venv`, hence with the pip that Python bundles (23.2.1 for 3.11.7), not upgraded; a
 # session venv would go unused, and uv or virtualenv would seed a pip of their own. nox ignores
-# `python=[...]` without a venv (and could not find pyenv's non-global versions, whose shims do
-# not run, or would download another build), so the versions are a parameter the check
-# resolves: `pythonX.Y` on PATH, then pyenv's installed versions.
+# `python=[...]` without a venv, so the version is a parameter and the check gets the
+# interpreter `tests` would use; a Python this machine lacks is skipped, as nox skips a venv's.
 @nox.session(venv_backend="none")
-@nox.parametrize("python_version", ["3.11", "3.12", "3.13"], ids=["3.11", "3.12", "3.13"])
+@nox.parametrize("python_version", PYTHONS, ids=list(PYTHONS))
 def package(session: nox.Session, python_version: str) -> None:
     """Install as a wheel, then editable, in a fresh venv: `python -m backend` must serve."""
+    python = interpreter(python_version)
+    if python == python_version and shutil.which(f"python{python_version}") is None:
+        session.skip(f"Python {python_version} not found (pyenv install {python_version}?)")
     # No interrupt timeout: on Ctrl-C the check stops its server and removes its venvs first.
-    session.run(sys.executable, "scripts/package_check.py", "--python", python_version,
+    session.run(sys.executable, "scripts/package_check.py", "--python", python,
                 *session.posargs, interrupt_timeout=None)  # fmt: skip
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and formatting check), the CI workflow's schema, then the type check."""
+    """ruff (lint and formatting), the CI workflow's schema and audit (zizmor), then typecheck."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    # The CI workflow against GitHub's workflow schema, bundled with the tool: no network.
-    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                ".github/workflows/ci.yml")  # fmt: skip
+    # The CI workflow against GitHub's workflow schema, bundled with the tool, then zizmor's
+    # security audit (pinned actions, credentials, permissions...): neither needs the network.
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", WORKFLOW)
+    session.run("zizmor", "--offline", WORKFLOW)
     session.notify("typecheck")
 
 

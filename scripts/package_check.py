@@ -22,7 +22,6 @@ cannot be found or is too old.
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import shutil
 import subprocess
@@ -71,23 +70,11 @@ def python_version(executable: str) -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
-def pyenv_candidates(version: str) -> list[str]:
-    """Interpreters of `version` (X.Y) that pyenv installed, newest first: pyenv's shims only
-    run the versions `pyenv global`/`local` select, the interpreters themselves always run."""
-    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    found = glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", f"python{version}"))
-
-    def key(path: str) -> tuple[int, ...]:
-        release = Path(path).parents[1].name.removeprefix(f"{version}.")
-        return (int(release),) if release.isdecimal() else (-1,)
-
-    return sorted(found, key=key, reverse=True)
-
-
 def find_python(spec: str) -> tuple[str, tuple[int, int]]:
     """The interpreter for `spec` (a version such as 3.12, or a path) and its version.
 
-    A version is looked for as `pythonX.Y` on PATH, then among pyenv's installed versions.
+    A version is looked for as `pythonX.Y` on PATH (`nox -s package` passes a path when pyenv
+    has the version but does not select it: noxfile.py's `interpreter`).
     """
     wanted: tuple[int, int] | None = None
     if os.sep in spec or (os.altsep and os.altsep in spec) or Path(spec).is_file():
@@ -98,7 +85,7 @@ def find_python(spec: str) -> tuple[str, tuple[int, int]]:
             raise PythonNotFound(f"--python takes a version such as 3.12 or a path, got {spec!r}")
         wanted = (int(major), int(minor))
         on_path = shutil.which(f"python{spec}")
-        candidates = [*([on_path] if on_path else []), *pyenv_candidates(spec)]
+        candidates = [on_path] if on_path else []
     for candidate in candidates:
         version = python_version(candidate)
         if version is not None and (wanted is None or version == wanted):
@@ -110,7 +97,7 @@ def find_python(spec: str) -> tuple[str, tuple[int, int]]:
             return candidate, version
     if wanted is None:
         raise PythonNotFound(f"{spec} does not run as a Python")
-    tried = ", ".join(candidates) if candidates else f"no python{spec} on PATH, no pyenv version"
+    tried = ", ".join(candidates) if candidates else f"no python{spec} on PATH"
     raise PythonNotFound(
         f"Python {spec} not found or does not run (tried: {tried}). Install it (for example "
         f"`pyenv install {spec}`) or pass --python /path/to/python{spec}."
