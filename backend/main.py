@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from backend.api import games, health, translations, videos, vocabulary
+from backend.api.common import errors
 from backend.body_limit import BodyLimit
 from backend.config import Environment, Settings
 from backend.db import DatabaseBusy, build_async_engine, session_factory
@@ -101,7 +102,11 @@ def create_app(
             "a custom password hasher was given but APP_ENV=production: production always "
             "hashes with argon2. Remove the override or set APP_ENV=development/test."
         )
-    app = FastAPI(title="Language videos", version="0.1.0", lifespan=lifespan)
+    # Every route reaches the database, so any may answer 503 when it is too busy
+    # (DatabaseBusy); a route documenting a 503 of its own keeps its description.
+    app = FastAPI(
+        title="Language videos", version="0.1.0", lifespan=lifespan, responses=errors(503)
+    )
     app.state.settings = settings
     app.state.engine = build_async_engine(
         settings.database_url, busy_timeout=settings.sqlite_busy_timeout

@@ -63,6 +63,7 @@ class Tally(TypedDict):
 
     statuses: dict[str, int]  # "0": no response
     errors: dict[str, int]  # why requests got no response
+    refused: dict[str, int]  # "503 GET /progress": how many answers of each status not 2xx
     unfinished: int  # requests in flight when the run was stopped: no response either
     milliseconds: list[float]  # each answered request's time
     seconds: float  # from the first user's start to the last one's stop
@@ -92,6 +93,7 @@ class Result:
     milliseconds: list[float]
     seconds: float
     drop_reasons: Counter[str]
+    refused: Counter[str]
     videos: int
     files: int
     videos_without_file: int
@@ -330,6 +332,7 @@ def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
         unfinished=unfinished,
         milliseconds=tally["milliseconds"],
         seconds=tally["seconds"],
+        refused=Counter(tally["refused"]),
         drop_reasons=Counter(tally["errors"])
         + Counter({"cut off by the end of the run": unfinished}),
         videos=len(videos),
@@ -397,6 +400,11 @@ def report(results: Sequence[Result], options: Options) -> str:
             f"SQLite / PostgreSQL throughput: {ratio:.2f} ({sqlite:.0f} / {postgresql:.0f} /s)"
         )
     for result in results:
+        if result.refused:
+            refused = ", ".join(
+                f"{what} x{count}" for what, count in sorted(result.refused.items())
+            )
+            out.append(f"{result.engine}: answers not 2xx: {refused}")
         if result.dropped:
             reasons = ", ".join(
                 f"{name} {count}" for name, count in result.drop_reasons.most_common() if count

@@ -33,6 +33,7 @@ class Requests:
     def __init__(self) -> None:
         self.statuses: Counter[int] = Counter()
         self.errors: Counter[str] = Counter()  # why a request got no response
+        self.refused: Counter[str] = Counter()  # "503 GET /progress": each answer not 2xx
         self.milliseconds: list[float] = []
         self.in_flight: set[int] = set()  # users waiting for an answer
         self.started = self.stopped = 0.0
@@ -41,6 +42,7 @@ class Requests:
         return {
             "statuses": {str(status): count for status, count in self.statuses.items()},
             "errors": dict(self.errors),
+            "refused": dict(self.refused),
             # A request cut off by the end of the run got no response either.
             "unfinished": len(self.in_flight),
             "milliseconds": self.milliseconds,
@@ -56,11 +58,15 @@ def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--results", default="", help="where the tally goes (JSON)")
 
 
-def _count(response_time: float, response: Any, exception: Exception | None, **_: Any) -> None:
+def _count(
+    name: str, response_time: float, response: Any, exception: Exception | None, **_: Any
+) -> None:
     status = getattr(response, "status_code", DROPPED) or DROPPED
     REQUESTS.statuses[status] += 1
     if status == DROPPED:
         REQUESTS.errors[type(exception).__name__] += 1
+    elif not 200 <= status < 300:
+        REQUESTS.refused[f"{status} {name}"] += 1
     REQUESTS.milliseconds.append(response_time)
 
 

@@ -300,6 +300,7 @@ class TestThroughTheApp:
         assert busy.status_code == 503
         assert busy.headers["Retry-After"] == "1"
         assert busy.json() == {"detail": DATABASE_BUSY}
+        assert "503" in app.openapi()["paths"]["/vocabulary/{language}/{word}"]["put"]["responses"]
         assert read.status_code == 200  # reads go on while a write waits
         assert after.status_code == 200
         assert after.json() == {"language": "es", "word": "palabra", "known": True}
