@@ -39,8 +39,10 @@ class DatabaseBusy(ServiceUnavailable):
         super().__init__(detail, retry_after=1)
 
 
-# connection.info: whether the transaction begun on this connection may write yet.
+# connection.info: whether the transaction begun on this connection may write yet, and how
+# many rows the connection had changed when it began (sqlite3's `total_changes`).
 _MAY_WRITE = "backend.sqlite.may_write"
+_CHANGES_AT_BEGIN = "backend.sqlite.changes_at_begin"
 # Statements that write, by their first word (a SELECT, a SAVEPOINT, a RELEASE never does).
 _WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
@@ -78,7 +80,9 @@ def _sqlite_for_concurrent_use(engine: Engine, busy_timeout: float) -> None:
     what answered 500s under load. So what a request read before its first write may have
     changed by the time it writes, as under PostgreSQL's default READ COMMITTED; the writes
     themselves are serialized. Inside a SAVEPOINT (a session joining an outer transaction,
-    as the tests' sessions do), the outer transaction is left as it is.
+    as the tests' sessions do), the outer transaction is left as it is, and so is one that
+    has changed rows already (sqlite3's count says so: a write of a kind the check below does
+    not recognize has taken the lock already, and a COMMIT would split the transaction).
     """
 
     @event.listens_for(engine, "connect")
@@ -93,6 +97,7 @@ def _sqlite_for_concurrent_use(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
         connection.info[_MAY_WRITE] = False
+        connection.info[_CHANGES_AT_BEGIN] = _sqlite3_of(connection).total_changes
 
     # A dialect event (unlike before_cursor_execute) runs where SQLAlchemy handles DBAPI
     # errors, so a write lock not granted in time reaches handle_error below.
@@ -107,14 +112,15 @@ def _sqlite_for_concurrent_use(engine: Engine, busy_timeout: float) -> None:
         if connection.info.get(_MAY_WRITE, True):
             return
         connection.info[_MAY_WRITE] = True
-        if not connection.in_nested_transaction():
+        wrote = _sqlite3_of(connection).total_changes != connection.info[_CHANGES_AT_BEGIN]
+        if not (wrote or connection.in_nested_transaction()):
             cursor.execute("COMMIT")  # only reads so far: nothing to lose
             cursor.execute("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "handle_error")
     def _busy_is_503(context: ExceptionContext) -> None:
         if is_busy(context.original_exception):
-            raise DatabaseBusy(DATABASE_BUSY) from context.sqlalchemy_exception
+            raise DatabaseBusy() from context.sqlalchemy_exception
 
     @event.listens_for(engine, "reset")
     def _never_back_in_a_transaction(dbapi_connection: Any, _record: Any, state: Any) -> None:
@@ -126,11 +132,18 @@ def _sqlite_for_concurrent_use(engine: Engine, busy_timeout: float) -> None:
         back. The next BEGIN on that connection then failed with "cannot start a transaction
         within a transaction". sqlite3 knows the truth: roll back whatever it still holds.
         """
-        if state.terminate_only:
-            return
-        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
-        if driver.in_transaction:
+        if not state.terminate_only and _driver(dbapi_connection).in_transaction:
             dbapi_connection.rollback()
+
+
+def _driver(dbapi_connection: Any) -> Any:
+    """The sqlite3 connection, or aiosqlite's over it: both tell `in_transaction` and
+    `total_changes` without a round trip to the connection's thread."""
+    return getattr(dbapi_connection, "driver_connection", dbapi_connection)
+
+
+def _sqlite3_of(connection: Connection) -> Any:
+    return _driver(connection.connection.dbapi_connection)
 
 
 def is_busy(error: BaseException | None) -> bool:

@@ -225,6 +225,24 @@ class TestReadersAndWriters:
             await engine.dispose()
 
 
+class TestOneTransaction:
+    async def test_what_it_wrote_before_taking_the_lock_is_not_committed_apart(self, tmp_path):
+        """A write the first-write check does not recognize (a CTE before its INSERT) takes the
+        lock itself; the recognized write after it must not COMMIT the transaction in two."""
+        path = notes_database(tmp_path)
+        engine = build_async_engine(url_of(path))
+        try:
+            async with AsyncSession(engine) as session:
+                await session.execute(
+                    text("WITH n AS (SELECT 'a' AS t) INSERT INTO note SELECT t FROM n")
+                )
+                await session.execute(text("INSERT INTO note VALUES ('b')"))
+                await session.rollback()
+            assert await notes(engine) == ["committed"]  # neither
+        finally:
+            await engine.dispose()
+
+
 class TestAFailedCommit:
     async def test_leaves_no_transaction_on_the_pooled_connection(self, tmp_path):
         """A COMMIT that fails leaves SQLite inside its transaction, and SQLAlchemy, counting
