@@ -13,10 +13,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 DEFAULT_JWT_SECRET = "change-me-development-only-secret"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./backend.sqlite3"
 # Seconds a write waits for SQLite's write lock before its request answers 503: as long as a
-# request waits for a pooled connection (SQLAlchemy's pool_timeout). Rails and Django wait 5 s,
-# but their writers run on threads of their own; here the writer holding the lock shares one
-# event loop with every other request, so its COMMIT can wait behind their CPU work (password
-# hashing): under 40 users, 5 and 10 s still answered 503s (README, "Under load").
+# request already waits for a pooled connection (SQLAlchemy's pool_timeout). Rails and Django
+# wait 5 s with a thread per request; here the request holding the lock shares one event loop
+# (and on a small machine two cores) with every other request, so its COMMIT can wait behind
+# their work (README, "SQLite with many users at once").
 DEFAULT_SQLITE_BUSY_TIMEOUT = 30.0
 # The app's async driver -> the sync driver schema work and the tests' sync engine use.
 SYNC_DRIVERS = {"aiosqlite": "", "asyncpg": "psycopg"}
