@@ -32,7 +32,7 @@ from backend.db import (
 from backend.main import create_app
 from testkit.settings import DEFAULT_PASSWORD, settings_for_tests
 from tests.fixtures.clients import asgi_client
-from tests.helpers import bearer
+from tests.helpers import bearer, sqlite_file
 
 # A write that has waited this long for the lock is given up (in the tests that wait for a
 # lock released later): far beyond anything the test itself takes, so it never decides.
@@ -46,11 +46,10 @@ WORD = "/vocabulary/es/palabra"
 def notes_database(tmp_path: Path) -> Path:
     """A WAL database with one table, made with the plain sqlite3 module."""
     path = tmp_path / "notes.sqlite3"
-    with sqlite3.connect(path) as connection:
+    with sqlite_file(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("CREATE TABLE note (text TEXT NOT NULL)")
         connection.execute("INSERT INTO note VALUES ('committed')")
-    connection.close()
     return path
 
 
@@ -251,13 +250,12 @@ class TestAFailedCommit:
         transaction". A deferred foreign key makes a COMMIT fail here on demand (under load
         it was a COMMIT that timed out waiting for readers, in the rollback journal)."""
         path = tmp_path / "fk.sqlite3"
-        with sqlite3.connect(path) as setup:
+        with sqlite_file(path) as setup:
             setup.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
             setup.execute(
                 "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) "
                 "DEFERRABLE INITIALLY DEFERRED)"  # checked at COMMIT
             )
-        setup.close()
         engine = build_async_engine(url_of(path))
         connections = served_by(engine)
         try:
@@ -275,9 +273,8 @@ class TestAFailedCommit:
 
         assert len(connections) >= 2
         assert len(set(connections)) == 1  # the same connection, clean again
-        with sqlite3.connect(path) as check:
+        with sqlite_file(path) as check:
             assert check.execute("SELECT parent_id FROM child").fetchall() == [(1,)]
-        check.close()
 
 
 @asynccontextmanager
