@@ -352,6 +352,14 @@ def contract(session: nox.Session) -> None:
 
 
 @nox.session
+def load(session: nox.Session) -> None:
+    """The real server under 40 users on SQLite, then PostgreSQL: one table (`-- --help`)."""
+    install(session, "load", extras=("postgres",))
+    # No interrupt timeout: on Ctrl-C the script stops its servers and removes its files first.
+    session.run("python", "scripts/load.py", *session.posargs, interrupt_timeout=None)
+
+
+@nox.session
 def openapi(session: nox.Session) -> None:
     """Regenerate openapi.json, the committed contract, from the app (`-- --check` compares)."""
     install(session)

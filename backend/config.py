@@ -12,6 +12,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_JWT_SECRET = "change-me-development-only-secret"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./backend.sqlite3"
+# Seconds a write waits for SQLite's write lock before its request answers 503: as long as a
+# request already waits for a pooled connection (SQLAlchemy's pool_timeout). Rails and Django
+# wait 5 s with a thread per request; here the request holding the lock shares one event loop
+# (and on a small machine two cores) with every other request, so its COMMIT can wait behind
+# their work (README, "SQLite with many users at once").
+DEFAULT_SQLITE_BUSY_TIMEOUT = 30.0
 # The app's async driver -> the sync driver schema work and the tests' sync engine use.
 SYNC_DRIVERS = {"aiosqlite": "", "asyncpg": "psycopg"}
 
@@ -71,6 +77,7 @@ class Settings(DatabaseSettings):
     translation_timeout: float = Field(5.0, gt=0, le=60)
     whisper_model: str = "base"
     max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    sqlite_busy_timeout: float = Field(DEFAULT_SQLITE_BUSY_TIMEOUT, gt=0, le=600)
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:

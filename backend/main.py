@@ -9,13 +9,15 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from backend.api import games, health, translations, videos, vocabulary
+from backend.api.common import errors
 from backend.body_limit import BodyLimit
 from backend.config import Environment, Settings
-from backend.db import build_async_engine, session_factory
+from backend.db import DatabaseBusy, build_async_engine, session_factory
 from backend.schema import prepare_schema
 from backend.services.errors import ServiceUnavailable
 from backend.services.transcription import WhisperTranscriptionService
@@ -56,8 +58,13 @@ async def service_unavailable(_request: Request, error: Exception) -> JSONRespon
     return JSONResponse(
         {"detail": error.detail},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": "30"},
+        headers={"Retry-After": str(error.retry_after)},
     )
+
+
+async def no_connection_in_time(request: Request, error: Exception) -> JSONResponse:
+    """Every pooled connection stayed busy past the pool's timeout: the database is busy."""
+    return await service_unavailable(request, DatabaseBusy())
 
 
 def documented_methods(app: FastAPI, path: str) -> list[str]:
@@ -95,14 +102,21 @@ def create_app(
             "a custom password hasher was given but APP_ENV=production: production always "
             "hashes with argon2. Remove the override or set APP_ENV=development/test."
         )
-    app = FastAPI(title="Language videos", version="0.1.0", lifespan=lifespan)
+    # Every route reaches the database, so any may answer 503 when it is too busy
+    # (DatabaseBusy); a route documenting a 503 of its own keeps its description.
+    app = FastAPI(
+        title="Language videos", version="0.1.0", lifespan=lifespan, responses=errors(503)
+    )
     app.state.settings = settings
-    app.state.engine = build_async_engine(settings.database_url)
+    app.state.engine = build_async_engine(
+        settings.database_url, busy_timeout=settings.sqlite_busy_timeout
+    )
     app.state.sessionmaker = session_factory(app.state.engine)
     app.state.password_helper = PasswordHelper(password_hash or production_password_hash())
     app.state.transcription_service = WhisperTranscriptionService(settings.whisper_model)
     app.state.translation_client = None
     app.add_exception_handler(ServiceUnavailable, service_unavailable)
+    app.add_exception_handler(PoolTimeout, no_connection_in_time)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
 

@@ -1,8 +1,9 @@
 """`python -m backend` as a real server for a check: started, awaited, and always stopped.
 
-Used by scripts/package_check.py (does an installed package serve?) and scripts/contract_check.py
-(does the served API keep its contract?). The server gets its own process group, so stopping it
-ends whatever it started, and a temporary database and media folder in `run_dir`.
+Used by scripts/package_check.py (does an installed package serve?), scripts/contract_check.py
+(does the served API keep its contract?) and scripts/load.py (does it hold under many users?).
+The server gets its own process group, so stopping it ends whatever it started, and a temporary
+database (unless given one) and media folder in `run_dir`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Server:
     url: str  # http://127.0.0.1:PORT, no trailing slash
     started_in: float  # seconds until /health answered 200
     log: Path
+    pid: int  # also its process group's id
+    media_dir: Path
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -104,20 +107,23 @@ def serving(
     env: Mapping[str, str],
     timeout: float,
     cwd: Path | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Server]:
-    """`python -m backend` on a free port, migrating a new SQLite database in `run_dir`.
+    """`python -m backend` on a free port, migrating a new database (by default SQLite in
+    `run_dir`; else the one `database_url` names).
 
     `cwd` defaults to `run_dir` (so only an installed package can be imported); the server's
     output goes to `run_dir/server.log`. NotServing, with that output, if it does not serve.
     """
     port = free_port()
+    media_dir = run_dir / "media"
     server_env = {
         **env,
         "APP_ENV": "development",  # migrates the new database on start
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{run_dir / 'server.sqlite3'}",
-        "MEDIA_DIR": str(run_dir / "media"),
+        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{run_dir / 'server.sqlite3'}",
+        "MEDIA_DIR": str(media_dir),
     }
     log_path = run_dir / "server.log"
     url = f"http://127.0.0.1:{port}"
@@ -140,6 +146,6 @@ def serving(
                 raise NotServing(
                     f"`python -m {PACKAGE}` did not serve: {problem}. Its output:\n{tail(output)}"
                 )
-            yield Server(url, time.monotonic() - started, log_path)
+            yield Server(url, time.monotonic() - started, log_path, server.pid, media_dir)
         finally:
             stop(server)

@@ -54,6 +54,7 @@ class TestReading:
             "TRANSLATION_TIMEOUT": "2.5",
             "WHISPER_MODEL": "small",
             "MAX_UPLOAD_BYTES": "1024",
+            "SQLITE_BUSY_TIMEOUT": "0.25",
         }
         assert sorted(values) == sorted(SETTINGS_VARIABLES), "a new setting needs a case here"
         for name, value in values.items():
@@ -70,6 +71,7 @@ class TestReading:
         assert settings.translation_timeout == 2.5
         assert settings.whisper_model == "small"
         assert settings.max_upload_bytes == 1024
+        assert settings.sqlite_busy_timeout == 0.25
 
     def test_names_are_case_insensitive(self, clean_env):
         clean_env.setenv("whisper_model", "medium")
@@ -114,6 +116,8 @@ class TestInvalid:
             ("TRANSLATION_TIMEOUT", "61"),
             ("MAX_UPLOAD_BYTES", "-1"),
             ("MAX_UPLOAD_BYTES", "1.5"),
+            ("SQLITE_BUSY_TIMEOUT", "0"),
+            ("SQLITE_BUSY_TIMEOUT", "601"),
             ("JWT_LIFETIME_SECONDS", "0"),
             ("TRANSLATION_URL", "not a url"),
             ("APP_ENV", "staging"),

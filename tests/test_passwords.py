@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 
 import pytest
+from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Environment, Settings
+from backend.dependencies import get_password_helper
 from backend.main import ConfigurationError, create_app
 from backend.models import User
 from testkit.passwords import FAST_PREFIX, FastHasher, fast_password_hash
+
+HANG_GUARD = 30.0  # seconds: what a stuck test waits at most, never what one measures
 
 
 def test_fast_hash_is_deterministic_and_verifies():
@@ -90,6 +96,45 @@ async def test_wrong_password_against_a_real_hash_is_refused(client, user_factor
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "LOGIN_BAD_CREDENTIALS"
+
+
+class HeldHasher(FastHasher):
+    """The fast hasher, held at every hash until released: it stands for argon2's 0.1-0.3 s."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.released = threading.Event()
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self.started.set()
+        if not self.released.wait(HANG_GUARD):
+            raise TimeoutError("nobody released the hash")
+        return super().hash(password)
+
+
+@pytest.mark.parametrize("route", ["register", "login"])
+async def test_hashing_leaves_the_event_loop_free(client, user_factory, override, route):
+    """While a password hashes, other requests are served: the hash runs in a worker thread.
+    On the event loop (as FastAPI-Users hashes) it stalled every request of the process."""
+    created = await user_factory()
+    held = HeldHasher()
+    override(get_password_helper, PasswordHelper(PasswordHash((held,))))
+    if route == "register":
+        account = {"email": "held@example.com", "password": "long-enough-pw"}
+        hashing = asyncio.create_task(client.post("/auth/register", json=account))
+    else:
+        form = {"username": created.email, "password": created.password}
+        hashing = asyncio.create_task(client.post("/auth/jwt/login", data=form))
+
+    assert await asyncio.to_thread(held.started.wait, HANG_GUARD)
+    other = await client.get("/openapi.json")  # served while the hash is held
+    still_hashing = not hashing.done()
+    held.released.set()
+    answered = await hashing
+
+    assert other.status_code == 200
+    assert still_hashing
+    assert answered.status_code == (201 if route == "register" else 200), answered.text
 
 
 def production_settings(tmp_path) -> Settings:

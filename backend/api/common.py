@@ -93,6 +93,8 @@ ERRORS = {
     401: "Missing, invalid or expired bearer token, or an inactive user",
     404: "Not found among the current user's own resources",
     409: "The resource is not in a state that allows this (the detail names the field)",
+    503: "The database is busy: a write waited SQLITE_BUSY_TIMEOUT for SQLite's write lock, or "
+    "no pooled connection came free in time; retry after the Retry-After seconds",
 }
 
 

@@ -1,0 +1,81 @@
+"""Temporary run directories that a killed run cannot leave behind for good.
+
+A run makes its directory with its own pid in it (`owner.pid`) and removes it at the end, on
+failure and on Ctrl-C (`remove_run_dir`). A run killed outright (SIGKILL) cannot, so every
+start sweeps the directories of its kind whose owner is gone. Removing one first stops what was
+started from it: the PostgreSQL servers linked in it (testkit.postgres keeps a server in a
+short path of its own, linked from its owner's directory), and the server process named in
+`server.pid` (`nox -s load`'s `python -m backend`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+from testkit.postgres import SERVER_LINK, stop_server
+from testkit.processes import alive
+
+OWNER_FILE = "owner.pid"
+# The pid (and process group) of a server a run started, such as `python -m backend`.
+SERVER_FILE = "server.pid"
+
+
+def make_run_dir(prefix: str, parent: Path | None = None) -> Path:
+    """A new directory `<prefix><pid>-*` owned by this process, after sweeping abandoned ones."""
+    parent = parent or Path(tempfile.gettempdir())
+    sweep_abandoned_run_dirs(parent, prefix)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    (run_dir / OWNER_FILE).write_text(str(os.getpid()))
+    return run_dir
+
+
+def sweep_abandoned_run_dirs(parent: Path, prefix: str) -> list[Path]:
+    """Remove the `prefix` directories whose owner process no longer exists; return what went."""
+    swept = []
+    for candidate in parent.glob(f"{prefix}*"):
+        owner = _pid_in(candidate / OWNER_FILE)
+        if owner is None:
+            continue  # not ours, or being created right now: leave it
+        if not alive(owner):
+            remove_run_dir(candidate)
+            swept.append(candidate)
+    return swept
+
+
+def remove_run_dir(run_dir: Path) -> None:
+    """Stop the servers started from `run_dir` (PostgreSQL servers linked in it, the run's own
+    and any of a child run in it, with their directories; the process in `server.pid`), then
+    remove `run_dir`."""
+    # os.walk goes on past a folder that another sweep removes under it, and does not follow
+    # the links (a link to a server's directory is listed with the folders once it exists).
+    for folder, folders, files in os.walk(run_dir):
+        if SERVER_LINK in folders or SERVER_LINK in files:
+            stop_server(Path(folder))
+    _end_process_group(_pid_in(run_dir / SERVER_FILE))
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _end_process_group(pid: int | None) -> None:
+    """Kill the process group a server led, if that pid still is one of our servers (a pid
+    from an old file may since have been given to an unrelated process)."""
+    if pid is None or not alive(pid):
+        return
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return  # no /proc (macOS), or gone meanwhile: leave it rather than guess
+    if b"backend" in command:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
