@@ -1,7 +1,7 @@
 """The layout rules a reviewer would otherwise have to re-check by hand on every change.
 
 - Nothing outside `tests/` imports from `tests/`: what tools share with the suite is `testkit/`.
-- `testkit/` is importable without pytest, so the bench and scripts can use it as a library.
+- `testkit/` is importable without pytest, so the bench and tools/ can use it as a library.
 - Routers never import routers: what two routes share is a query, a service or a dependency.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "scripts", "noxfile.py")
+OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "tools", "noxfile.py")
 
 
 def python_files(*names: str) -> list[Path]:

@@ -1,7 +1,7 @@
 """The API contract as a client finds it: schemathesis' CLI against a real `python -m backend`.
 
-    python scripts/contract_check.py [--max-examples N] [--who anonymous|user|both]
-                                     [--timeout SECONDS] [-- ST RUN OPTIONS...]
+    python -m tools.contract_check [--max-examples N] [--who anonymous|user|both]
+                                   [--timeout SECONDS] [-- ST RUN OPTIONS...]
 
 `nox -s contract` runs it. It starts, in a temporary directory removed at the end:
 - a stand-in for the translation service (a LibreTranslate-compatible `POST /translate` on a
@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from served import ROOT, NotServing, serving, sigterm_as_ctrl_c
+from tools import ROOT
+from tools.served import NotServing, serving, sigterm_as_ctrl_c
 
 ST = Path(sys.executable).with_name("st")  # schemathesis' CLI, beside this Python
 HOOKS = "tests.fuzz.hooks"
