@@ -37,6 +37,7 @@ from typing import TypedDict
 
 from tools import ROOT
 from tools.argtypes import names, positive
+from tools.ci import ENGINES
 from tools.load_report import Result, report
 from tools.served import NotServing, Server, serving, sigterm_as_ctrl_c, tail
 
@@ -50,7 +51,6 @@ STEPS = {
     "word": f"PUT {WORD_PATH}",
     "progress": "GET /progress",
 }
-ENGINES = ("sqlite", "postgresql")
 LOCUSTFILE = Path(__file__).with_name("load_users.py")
 RUN_PREFIX = "backend-load-"
 MAX_USERS = 500
