@@ -1,0 +1,101 @@
+"""`python -m backend` as a real server for a check (tools/served.py), and the contract check's
+own parts (tools/contract_check.py) that need no schemathesis: its stand-in translator, its
+login, its options and the message when schemathesis is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.child_runs import child_env
+from tools import ROOT
+from tools.contract_check import ST, main, parse_args, post, token_for, translator
+from tools.served import NotServing, free_port, serving, sigterm_as_ctrl_c, stop, tail, wait_for_health
+
+
+def test_tail_keeps_the_last_lines():
+    assert tail("a\nb\nc", lines=2) == "b\nc"
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    with pytest.raises(NotServing, match=r"(?s)exited with status 1.*No module named backend"):
+        with serving(sys.executable, tmp_path, env, timeout=30):
+            pytest.fail("served without the package")
+
+
+def test_a_server_that_never_answers_is_given_up_on_and_its_group_stopped(tmp_path):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                               start_new_session=True)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{free_port()}"
+        problem = wait_for_health(sleeper, url, timeout=0.3)
+        assert problem is not None
+        assert problem.startswith(f"no 200 from {url}/health within 0.3 s (last: ")
+    finally:
+        stop(sleeper)
+    assert sleeper.returncode == -signal.SIGTERM
+    stop(sleeper)  # stopping a stopped server is nothing
+
+
+def test_sigterm_unwinds_like_ctrl_c():
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        sigterm_as_ctrl_c()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            signal.sigtimedwait([], 0)  # the handler runs before this returns
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_the_stand_in_translator_answers_as_libretranslate_does():
+    with translator() as url:
+        answer = post(f"{url}/translate", json.dumps({"q": "gato", "target": "en"}).encode(),
+                      "application/json")  # fmt: skip
+        assert answer == {"translatedText": "gato-en"}
+        with pytest.raises(urllib.error.HTTPError) as error:
+            post(f"{url}/translate", b"not json", "application/json")
+        assert error.value.code == 400
+        error.value.close()
+
+
+def test_contract_options_and_the_missing_cli(capsys):
+    options = parse_args(["--who", "user", "--", "--phases=examples"])
+    assert (options.who, options.max_examples, options.st_options) == (
+        "user", 50, ["--phases=examples"]
+    )
+    with pytest.raises(SystemExit):
+        parse_args(["--who", "admin"])
+    assert "argument --who: invalid choice: 'admin'" in capsys.readouterr().err
+    assert not ST.exists(), "the test group has no schemathesis"
+    assert main(["--who", "anonymous"]) == 2
+    assert "no schemathesis CLI at" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_real_server_serves_registers_and_logs_in_then_stops(tmp_path):
+    env = child_env(tmp_path / "tmp")
+    with translator() as translation_url:
+        env["TRANSLATION_URL"] = translation_url
+        with serving(sys.executable, tmp_path, env, timeout=60, cwd=ROOT) as server:
+            with urllib.request.urlopen(f"{server.url}/health", timeout=10) as health:
+                assert health.status == 200
+            token = token_for(server.url)
+            request = urllib.request.Request(
+                f"{server.url}/translations?word=gato&source=es&target=en",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.loads(answer.read())["translation"] == "gato-en"
+    assert Path(tmp_path / "server.sqlite3").is_file()
+    with pytest.raises(OSError):  # stopped: nothing answers on its port any more
+        urllib.request.urlopen(f"{server.url}/health", timeout=2)
