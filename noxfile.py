@@ -14,10 +14,8 @@ import nox
 
 # The tooling package beside this file (as `python -m nox` from elsewhere would not find it).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tools.ci import (  # noqa: E402
-    DURATIONS, ENGINES, SLICES, XDIST, CiOptions, engine_args, parse_ci_args, pytest_runs,
-)  # fmt: skip
-from tools.pythons import interpreter  # noqa: E402
+from tools.ci import DURATIONS, ENGINES, SLICES, XDIST, engine_args, parse_ci_args, pytest_runs
+from tools.pythons import interpreter
 
 nox.needs_version = ">=2025.2.9"
 # Every session installs from uv.lock with uv (README, "Installing"); without uv, nox falls back
@@ -142,15 +140,18 @@ def ci(session: nox.Session) -> None:
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
     and applies the floor once. Other arguments go to pytest.
     """
-    options = ci_options(session)
+    try:  # a bad option fails before anything is installed
+        options = parse_ci_args(session.posargs)
+    except ValueError as error:
+        session.error(f"ci: {error}")
     install(session, "coverage", extras=("postgres",))
     for run in pytest_runs(options):
         session.run("pytest", *run.args, env=run.env)
     if options.splits is None:
         session.notify("typecheck")
     else:
-        session.log(f"Slices: coverage data and JUnit in {SLICES}/, no floor on a slice. When "
-                    "every slice has run: `python -m nox -s combine` (report, 90% floor).")  # fmt: skip
+        session.log(f"Slice: coverage data and JUnit in {SLICES}/, no floor. When every "
+                    "slice has run: `python -m nox -s combine` (report, 90% floor).")  # fmt: skip
 
 
 @nox.session

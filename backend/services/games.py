@@ -34,9 +34,7 @@ async def start_game(
     """
     words = [word for word, _ in word_counts(require_transcript(video))]
     if target_language == video.language:
-        raise Conflict(
-            f"target_language: must differ from the video's language ({video.language})"
-        )
+        raise Conflict(f"target_language: must differ from the video's language ({video.language})")
     if len(words) < questions:
         raise Conflict(
             f"questions: the video has only {len(words)} vocabulary words; "
@@ -66,7 +64,9 @@ async def start_game(
     return game
 
 
-async def answer_question(session: AsyncSession, game: Game, position: int, answer: str) -> Question:
+async def answer_question(
+    session: AsyncSession, game: Game, position: int, answer: str
+) -> Question:
     """Record the answer to one question, once; Conflict for a finished game, a position past
     its questions or a question already answered."""
     if game.finished:

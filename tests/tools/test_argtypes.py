@@ -11,7 +11,7 @@ from tools.argtypes import at_least_one, counts, names, positive, whole_number
 
 def test_whole_number_reads_ints_and_names_what_is_not_one():
     assert whole_number("-3") == -3
-    with pytest.raises(argparse.ArgumentTypeError, match="expected a whole number, got '1.5'"):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"expected a whole number, got '1\.5'"):
         whole_number("1.5")
 
 
@@ -31,7 +31,7 @@ def test_positive_bounds_both_ends_and_keeps_its_kind():
         users("501")
     with pytest.raises(argparse.ArgumentTypeError, match="more than 0"):
         seconds("0")
-    with pytest.raises(argparse.ArgumentTypeError, match="'2.5' is not a whole number"):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'2\.5' is not a whole number"):
         users("2.5")
     with pytest.raises(argparse.ArgumentTypeError, match="'soon' is not a number"):
         seconds("soon")

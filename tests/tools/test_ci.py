@@ -1,4 +1,4 @@
-"""`nox -s ci`'s own options (tools/ci.py): parsed out of the posargs, and the commands they make."""
+"""`nox -s ci`'s own options (tools/ci.py): parsed out of the posargs; the commands they make."""
 
 from __future__ import annotations
 

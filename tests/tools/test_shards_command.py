@@ -26,8 +26,9 @@ def test_slices_are_formed_as_pytest_split_forms_them():
 
 
 def test_plan_prints_a_row_per_scale_and_shard_count(durations, capsys):
-    assert main(["plan", "--durations", str(durations), "--fixed-cost", "6", "--shards", "1,2",
-                 "--scale", "1,3", "--job-overhead", "10", "--combine-cost", "20"]) == 0  # fmt: skip
+    plan = ["plan", "--durations", str(durations), "--fixed-cost", "6", "--shards", "1,2",
+            "--scale", "1,3", "--job-overhead", "10", "--combine-cost", "20"]  # fmt: skip
+    assert main(plan) == 0
     out = capsys.readouterr().out
     assert "4 tests, 10.0 s serial; per job: fixed 6.0 s + runner 10 s" in out
     # One shard: 10 + 6 + 10 s of tests; two: each slice 5 s, plus the combine job.

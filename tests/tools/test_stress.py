@@ -58,12 +58,14 @@ def test_test_paths_are_left_out_of_a_replay_and_options_kept():
 
 def test_counts_and_failed_tests_come_from_the_junit_file(tmp_path):
     report = tmp_path / "run.xml"
-    report.write_text(textwrap.dedent("""\
+    report.write_text(
+        textwrap.dedent("""\
         <testsuites><testsuite tests="3" failures="1" errors="1" skipped="0">
           <testcase classname="tests.test_a" name="test_ok"/>
           <testcase classname="tests.test_a" name="test_bad"><failure message="x"/></testcase>
           <testcase classname="tests.test_b" name="test_broken"><error message="y"/></testcase>
-        </testsuite></testsuites>"""))
+        </testsuite></testsuites>""")
+    )
     run = Run("serial", 1, 7)
     read_junit(run, report)
     read_junit(run, tmp_path / "absent.xml")  # a run that died before writing one adds nothing

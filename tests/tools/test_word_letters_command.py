@@ -10,8 +10,10 @@ from backend.services.word_letters import WORD_LETTERS
 from tools.word_letters import is_word_letter, main
 
 
-@pytest.mark.parametrize(("char", "expected"), [("a", True), ("ß", True), ("²", True),
-                                                ("A", False), ("1", False), ("_", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("char", "expected"),
+    [("a", True), ("ß", True), ("²", True), ("A", False), ("1", False), ("_", False)],
+)
 def test_a_word_letter_is_a_lowercase_letter_or_a_number_not_a_digit(char, expected):
     assert is_word_letter(char) is expected
 
@@ -23,9 +25,7 @@ def test_it_writes_a_module_whose_ranges_the_committed_data_covers(tmp_path, cap
     checks the rest)."""
     output = tmp_path / "word_letters.py"
     assert main(["--output", str(output)]) == 0
-    assert capsys.readouterr().out == (
-        f"wrote {output} (Unicode {unicodedata.unidata_version})\n"
-    )
+    assert capsys.readouterr().out == (f"wrote {output} (Unicode {unicodedata.unidata_version})\n")
     module: dict[str, object] = {}
     exec(compile(output.read_text(), str(output), "exec"), module)
     assert module["UNICODE_VERSION"] == unicodedata.unidata_version
