@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tools.pythons import interpreter
 
 
-def build(root, name, version):
+def build(root: Path, name: str, version: str) -> Path:
     python = root / "versions" / name / "bin" / f"python{version}"
     python.parent.mkdir(parents=True)
     python.touch()
