@@ -45,8 +45,8 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
     spares a package build on every run and keeps a reused environment starting fast. Packages
     are compiled to bytecode as they install (pip does that by default, uv only when asked):
     where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else ever
-    writes a .pyc, and every process (each child run of the suite too) compiled some 800
-    modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
+    writes a .pyc, and every process (each child run of the suite too) would compile some 800
+    modules from source at every start.
     """
     require_uv(session)
     # --quiet: uv prints nothing unless the lock is stale (exit 1); any other failure is its own.
