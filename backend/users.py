@@ -139,8 +139,9 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     The library hashes and verifies passwords synchronously, on the event loop: while argon2
     works (by design the slowest step of a request; `nox -s bench` measures it), no other
     request of the process moves, and on SQLite a request holding the write lock cannot
-    commit, so every other writer waits too (README, "SQLite with many users at once"). `create` and `authenticate` are the library's
-    steps with the hashing awaited in a thread (argon2 and bcrypt release the GIL meanwhile).
+    commit, so every other writer waits too (README, "SQLite with many users at once").
+    `create` and `authenticate` are the library's steps with the hashing awaited in a thread
+    (argon2 and bcrypt release the GIL meanwhile).
     """
 
     def __init__(
