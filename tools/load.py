@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,7 +235,12 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
+# What puts the load on a server and tallies it: locust (tests give a few requests of their own).
+Users = Callable[[Server, Options, Path], Tally]
+
+
+def run_engine(engine: str, options: Options, run_dir: Path, users: Users = run_users) -> Result:
+    """One engine's run: its database and server, the users, then rows against files."""
     from testkit.run_dirs import SERVER_FILE
 
     folder = run_dir / engine
@@ -248,7 +253,7 @@ def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
                 (run_dir / SERVER_FILE).write_text(str(server.pid))  # for a later sweep
                 print(f"{engine}: serving at {server.url}; {options.users} users for "
                       f"{options.duration:g} s...", flush=True)  # fmt: skip
-                tally = run_users(server, options, folder)
+                tally = users(server, options, folder)
                 load_after = load_average()
         except NotServing as error:
             raise CannotRun(f"{engine}: {error}") from None

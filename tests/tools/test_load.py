@@ -5,22 +5,30 @@ from __future__ import annotations
 import importlib.util
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
+import httpx
 import pytest
 
 from tools import ROOT
 from tools.load import (
     MAX_USERS,
+    PASSWORD,
     STEPS,
+    UPLOAD_BYTES,
     CannotRun,
+    Options,
+    Tally,
     check_tools,
     database,
     main,
     parse_args,
+    run_engine,
     server_errors,
     stored_files,
 )
 from tools.load_report import Result, percentile, report, table
+from tools.served import Server
 
 PASSED = Result(
     engine="sqlite",
@@ -129,3 +137,35 @@ def test_the_report_says_what_failed_and_why_by_engine():
     assert "postgresql: 1 videos without their file, 0 files without their video" in text
     assert "postgresql: server log: 2 x TimeoutError: pool" in text
     assert text.endswith("postgresql: FAILED")
+
+
+@pytest.mark.slow
+def test_an_engine_run_serves_the_users_then_compares_rows_with_files(tmp_path):
+    """A real server on SQLite under two uploads (locust's part played by a plain function);
+    one file is lost before the check, which must notice."""
+    options = Options(1, 1.0, ("upload",), ("sqlite",), ROOT, 60.0)
+
+    def two_uploads(server: Server, options: Options, run_dir: Path) -> Tally:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            user = {"email": "load@example.com", "password": PASSWORD}
+            statuses = [client.post("/auth/register", json=user).status_code]
+            login = client.post("/auth/jwt/login", data={"username": user["email"],
+                                                         "password": PASSWORD})  # fmt: skip
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            for _ in range(2):
+                video = client.post("/videos", data={"title": "A clip", "language": "es"},
+                                    files={"file": ("clip.mp4", b"v" * UPLOAD_BYTES)},
+                                    headers=headers)  # fmt: skip
+                statuses.append(video.status_code)
+        lost = next(path for path in server.media_dir.rglob("*.mp4"))
+        lost.unlink()
+        return {"statuses": {str(s): statuses.count(s) for s in set(statuses)}, "errors": {},
+                "refused": {}, "unfinished": 0, "milliseconds": [5.0, 7.0, 9.0],
+                "seconds": 1.0}  # fmt: skip
+
+    result = run_engine("sqlite", options, tmp_path, users=two_uploads)
+    assert result.statuses == Counter({201: 3})
+    assert (result.videos, result.files) == (2, 1)
+    assert (result.videos_without_file, result.files_without_video) == (1, 0)
+    assert result.server_errors == Counter()
+    assert not result.passed

@@ -108,3 +108,44 @@ def test_a_real_server_serves_registers_and_logs_in_then_stops(tmp_path):
     assert Path(tmp_path / "server.sqlite3").is_file()
     with pytest.raises(urllib.error.URLError, match="Connection refused"):  # stopped
         urllib.request.urlopen(f"{server.url}/health", timeout=2)
+
+
+STAND_IN_ST = """#!{python}
+# Stands in for schemathesis' `st run URL ...`: reads the schema, records how it was called.
+import json, os, sys, urllib.request
+with urllib.request.urlopen(sys.argv[2]) as answer:
+    title = json.load(answer)["info"]["title"]
+record = {{"argv": sys.argv[1:], "hooks": os.environ["SCHEMATHESIS_HOOKS"], "title": title}}
+with open(os.environ["ST_RECORD"], "a") as out:
+    out.write(json.dumps(record) + "\\n")
+sys.exit(1 if "--header" in sys.argv else 0)  # the logged-in run fails
+"""
+
+
+@pytest.fixture
+def sigterm_restored():
+    """main() makes SIGTERM unwind like Ctrl-C; this test process gets its handler back."""
+    previous = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("sigterm_restored")
+def test_the_contract_check_runs_st_anonymous_then_logged_in(tmp_path, monkeypatch, capsys):
+    st = tmp_path / "st"
+    st.write_text(STAND_IN_ST.format(python=sys.executable))
+    st.chmod(0o755)
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setenv("ST_RECORD", str(record))
+    assert main(["--max-examples", "3", "--", "--phases=examples"], st=st) == 1
+    anonymous, user = [json.loads(line) for line in record.read_text().splitlines()]
+    for run in (anonymous, user):
+        assert run["argv"][0] == "run"
+        assert run["argv"][1].endswith("/openapi.json")
+        assert run["argv"][2:5] == ["--checks", "all", "--no-color"]
+        assert run["argv"][-3:] == ["--max-examples", "3", "--phases=examples"]
+        assert run["hooks"] == "tests.fuzz.hooks"
+    assert "--header" not in anonymous["argv"]
+    assert user["argv"][user["argv"].index("--header") + 1].startswith("Authorization: Bearer ")
+    assert capsys.readouterr().out.endswith("\nanonymous: passed, user: FAILED\n")
