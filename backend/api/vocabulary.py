@@ -20,6 +20,7 @@ from backend.api.common import (
 from backend.api.dependencies import OwnedVideo
 from backend.db import SessionDep
 from backend.services import learning
+from backend.services.learning import Progress
 from backend.users import CurrentUser
 
 router = APIRouter(tags=["vocabulary"], responses=errors(401))
@@ -45,16 +46,6 @@ class WordStatusRead(BaseModel):
     language: str
     word: str
     known: bool
-
-
-class Progress(BaseModel):
-    known_words: int
-    unknown_words: int
-    games_played: int
-    games_finished: int
-    answers: int
-    correct_answers: int
-    accuracy: float | None
 
 
 @router.get("/videos/{video_id}/vocabulary", responses=errors(404, 409))
@@ -114,5 +105,4 @@ async def list_words(
 
 @router.get("/progress")
 async def progress(user: CurrentUser, session: SessionDep) -> Progress:
-    counts = await learning.progress(session, user.id)
-    return Progress.model_validate(counts, from_attributes=True)
+    return await learning.progress(session, user.id)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,18 +24,15 @@ class VideoWord:
     known: bool | None  # None: not marked yet
 
 
-@dataclass(frozen=True)
-class Progress:
+# GET /progress answers it as it is (no docstring: it would become the schema's description).
+class Progress(BaseModel):
     known_words: int
     unknown_words: int
     games_played: int
     games_finished: int
     answers: int
     correct_answers: int
-
-    @property
-    def accuracy(self) -> float | None:
-        return round(self.correct_answers / self.answers, 4) if self.answers else None
+    accuracy: float | None
 
 
 async def video_words(session: AsyncSession, user_id: uuid.UUID, video: Video) -> list[VideoWord]:
@@ -107,4 +105,5 @@ async def progress(session: AsyncSession, user_id: uuid.UUID) -> Progress:
         games_finished=games - (unfinished or 0),
         answers=answers,
         correct_answers=correct,
+        accuracy=round(correct / answers, 4) if answers else None,
     )
