@@ -35,6 +35,7 @@ def fake_python(folder: Path, prints: str) -> Path:
     return script
 
 
+@pytest.mark.slow  # asks two Python processes their version
 def test_the_running_python_is_found_by_path_and_by_version(monkeypatch):
     assert find_python(sys.executable) == (sys.executable, RUNNING)
     assert python_version(sys.executable) == RUNNING

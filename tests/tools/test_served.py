@@ -33,6 +33,7 @@ def test_tail_keeps_the_last_lines():
     assert tail("a\nb\nc", lines=2) == "b\nc"
 
 
+@pytest.mark.slow  # a Python process started
 def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     refused = pytest.raises(NotServing, match=r"(?s)exited with status 1.*No module named backend")
@@ -40,6 +41,7 @@ def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path):
         pytest.fail("served without the package")
 
 
+@pytest.mark.slow  # waits out its timeout
 def test_a_server_that_never_answers_is_given_up_on_and_its_group_stopped(tmp_path):
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
                                start_new_session=True)  # fmt: skip
@@ -64,6 +66,7 @@ def test_sigterm_unwinds_like_ctrl_c():
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.slow  # the server thread stops at its next poll
 def test_the_stand_in_translator_answers_as_libretranslate_does():
     with translator() as url:
         answer = post(f"{url}/translate", json.dumps({"q": "gato", "target": "en"}).encode(),
