@@ -6,14 +6,16 @@ only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import nox
+
+# The tooling package beside this file (as `python -m nox` from elsewhere would not find it).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tools.ci import DURATIONS, ENGINES, SLICES, XDIST, engine_args, parse_ci_args, pytest_runs
+from tools.pythons import interpreter
 
 nox.needs_version = ">=2025.2.9"
 # Every session installs from uv.lock with uv (README, "Installing"); without uv, nox falls back
@@ -25,29 +27,7 @@ nox.options.sessions = ["fast"]
 # The Pythons the project supports and tests, oldest first (pyproject.toml's requires-python and
 # classifiers; the CI workflow runs each).
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
-XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
-# What to measure and the floor (branch mode, 90%) live in pyproject.toml's [tool.coverage].
-COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
-            "--cov-report=xml:build/coverage.xml"]  # fmt: skip
-ENGINES = ("sqlite", "postgresql")
-# pytest-split's per-test timings, committed; `nox -s durations` refreshes it.
-DURATIONS = ".test_durations"
-# Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
-SLICES = Path("build/slices")
 WORKFLOW = ".github/workflows/ci.yml"
-
-
-def interpreter(version: str) -> str:
-    """Python `version` (X.Y) for a session: pyenv's own build of it when pyenv has one, else the
-    version itself, which nox finds on PATH (or has uv install). pyenv's shims run only the
-    versions `pyenv global`/`local` select, and nox, like uv, passes over a shim that fails."""
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    builds = {}  # by patch release: 3.13.0, not 3.13.0t or 3.13-dev
-    for build in root.glob(f"versions/{version}.*/bin/python{version}"):
-        patch = build.parents[1].name.removeprefix(f"{version}.")
-        if patch.isdecimal():
-            builds[int(patch)] = build
-    return str(builds[max(builds)]) if builds else version
 
 
 def require_uv(session: nox.Session) -> None:
@@ -65,8 +45,8 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
     spares a package build on every run and keeps a reused environment starting fast. Packages
     are compiled to bytecode as they install (pip does that by default, uv only when asked):
     where PYTHONDONTWRITEBYTECODE is set, as on this project's machine, nothing else ever
-    writes a .pyc, and every process (each child run of the suite too) compiled some 800
-    modules from source: 5 s of CPU to start a one-test run here, against 2.2 s.
+    writes a .pyc, and every process (each child run of the suite too) would compile some 800
+    modules from source at every start.
     """
     require_uv(session)
     # --quiet: uv prints nothing unless the lock is stale (exit 1); any other failure is its own.
@@ -92,12 +72,6 @@ def install_resolved(session: nox.Session, resolution: str) -> None:
                         "--group=postgres", f"--resolution={resolution}", "--upgrade",
                         "--no-header", "--output-file", str(pins))  # fmt: skip
     session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
-
-
-def engine_args(engine: str) -> list[str]:
-    """pytest's options for one engine: on PostgreSQL, only what reaches the database (the
-    rest gives the same answer on SQLite)."""
-    return [f"--db={engine}", *(["--database-tests-only"] if engine == "postgresql" else [])]
 
 
 def both_engines(session: nox.Session) -> None:
@@ -166,89 +140,18 @@ def ci(session: nox.Session) -> None:
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
     and applies the floor once. Other arguments go to pytest.
     """
-    options = ci_options(session)
+    try:  # a bad option fails before anything is installed
+        options = parse_ci_args(session.posargs)
+    except ValueError as error:
+        session.error(f"ci: {error}")
     install(session, "coverage", extras=("postgres",))
-    for number, engine in enumerate(options.engines):
-        last = number == len(options.engines) - 1
-        if options.splits is None:
-            coverage = [*COVERAGE] if last else ["--cov", "--cov-report=", "--cov-fail-under=0"]
-            if number:
-                coverage.append("--cov-append")
-            session.run("pytest", *XDIST, *engine_args(engine), *coverage,
-                        f"--junitxml=build/junit-{engine}.xml",
-                        *(["--durations=10"] if last else []), *options.pytest_args)  # fmt: skip
-            continue
-        name = f"{engine}-{options.group}of{options.splits}"
-        SLICES.mkdir(parents=True, exist_ok=True)
-        session.run("pytest", *XDIST, *engine_args(engine), f"--splits={options.splits}",
-                    f"--group={options.group}", f"--durations-path={DURATIONS}", "--cov",
-                    "--cov-report=", "--cov-fail-under=0", f"--junitxml={SLICES}/junit-{name}.xml",
-                    "--durations=5", *options.pytest_args,
-                    env={"COVERAGE_FILE": f"{SLICES}/.coverage.{name}"})  # fmt: skip
-        session.log(f"Slice {name}: coverage data and JUnit in {SLICES}/; no floor on a slice.")
+    for run in pytest_runs(options):
+        session.run("pytest", *run.args, env=run.env)
     if options.splits is None:
         session.notify("typecheck")
     else:
-        session.log("When every slice has run: `python -m nox -s combine` (report, 90% floor).")
-
-
-@dataclass(frozen=True)
-class CiOptions:
-    """`ci`'s own options, taken out of the posargs; the rest goes to pytest."""
-
-    engines: tuple[str, ...] = ENGINES
-    splits: int | None = None
-    group: int | None = None
-    pytest_args: tuple[str, ...] = ()
-
-
-def parse_ci_args(args: Sequence[str]) -> CiOptions:
-    """`--splits N --group I --engine E` (or `--splits=N`...) out of `args`; ValueError if bad.
-
-    Parsed here rather than left to pytest-split so that a bad slice fails before anything is
-    installed or run, with a message naming the option, and so the engine loop sees them.
-    """
-    found: dict[str, str] = {}
-    rest: list[str] = []
-    pending = list(args)
-    while pending:
-        arg = pending.pop(0)
-        name, equals, value = arg.partition("=")
-        if name not in ("--splits", "--group", "--engine"):
-            rest.append(arg)
-            continue
-        if not equals:
-            if not pending:
-                raise ValueError(f"{name} needs a value")
-            value = pending.pop(0)
-        found[name] = value
-    numbers: dict[str, int] = {}
-    for name in ("--splits", "--group"):
-        if name in found:
-            try:
-                numbers[name] = int(found[name])
-            except ValueError:
-                raise ValueError(f"{name} takes a whole number, got {found[name]!r}") from None
-            if numbers[name] < 1:
-                raise ValueError(f"{name} must be 1 or more, got {numbers[name]}")
-    splits, group = numbers.get("--splits"), numbers.get("--group")
-    if (splits is None) != (group is None):
-        raise ValueError("--splits N and --group I go together (slice I of N)")
-    if splits is not None and group is not None and group > splits:
-        raise ValueError(f"--group {group} is past --splits {splits}: slices are 1 to {splits}")
-    engine = found.get("--engine", "both")
-    if engine not in (*ENGINES, "both"):
-        raise ValueError(f"--engine is one of {', '.join(ENGINES)} or both, got {engine!r}")
-    engines = ENGINES if engine == "both" else (engine,)
-    return CiOptions(engines, splits, group, tuple(rest))
-
-
-def ci_options(session: nox.Session) -> CiOptions:
-    """`parse_ci_args` on the session's posargs; a bad option ends the session with its message."""
-    try:
-        return parse_ci_args(session.posargs)
-    except ValueError as error:
-        session.error(f"ci: {error}")
+        session.log(f"Slice: coverage data and JUnit in {SLICES}/, no floor. When every "
+                    "slice has run: `python -m nox -s combine` (report, 90% floor).")  # fmt: skip
 
 
 @nox.session
@@ -266,13 +169,13 @@ def durations(session: nox.Session) -> None:
 def combine(session: nox.Session) -> None:
     """Merge the CI slices: their JUnit files, then coverage (one report, the floor once)."""
     install(session, "combine")
-    session.run("python", "scripts/shards.py", "merge", str(SLICES), "--junit", "build/junit.xml")
+    session.run("python", "-m", "tools.shards", "merge", SLICES, "--junit", "build/junit.xml")
     # `combine` reads the `.coverage.*` files beside its data file; the reports then read a copy
     # outside that folder, because with `parallel = true` they would combine (and delete) the
     # slices' files again.
     session.run("coverage", "combine", "--keep", "-q", str(SLICES),
                 env={"COVERAGE_FILE": f"{SLICES}/.coverage"})  # fmt: skip
-    shutil.copyfile(SLICES / ".coverage", "build/.coverage")
+    shutil.copyfile(f"{SLICES}/.coverage", "build/.coverage")
     env = {"COVERAGE_FILE": "build/.coverage"}
     session.run("coverage", "xml", "-q", "--fail-under=0", "-o", "build/coverage.xml", env=env)
     session.run("coverage", "report", env=env)  # fail_under from pyproject.toml, applied once
@@ -282,7 +185,7 @@ def combine(session: nox.Session) -> None:
 def shards(session: nox.Session) -> None:
     """Plan the CI matrix: wall time and balance for 1-16 slices from DURATIONS (`-- --help`)."""
     install(session, "test")
-    session.run("python", "scripts/shards.py", *(session.posargs or ["plan"]))
+    session.run("python", "-m", "tools.shards", *(session.posargs or ["plan"]))
 
 
 @nox.session
@@ -333,7 +236,7 @@ def changed(session: nox.Session) -> None:
 def stress(session: nox.Session) -> None:
     """Suite N times serial + N times on 4 workers, new random order each (`-- --runs 3`)."""
     install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
-    session.run("python", "scripts/stress.py", *session.posargs)
+    session.run("python", "-m", "tools.stress", *session.posargs)
 
 
 @nox.session
@@ -348,7 +251,7 @@ def contract(session: nox.Session) -> None:
     """schemathesis' CLI, every check, on a real `python -m backend`: anonymous and logged in."""
     install(session, "fuzz")
     # No interrupt timeout: on Ctrl-C the check stops its server and removes its files first.
-    session.run("python", "scripts/contract_check.py", *session.posargs, interrupt_timeout=None)
+    session.run("python", "-m", "tools.contract_check", *session.posargs, interrupt_timeout=None)
 
 
 @nox.session
@@ -356,7 +259,7 @@ def load(session: nox.Session) -> None:
     """The real server under 40 users on SQLite, then PostgreSQL: one table (`-- --help`)."""
     install(session, "load", extras=("postgres",))
     # No interrupt timeout: on Ctrl-C the script stops its servers and removes its files first.
-    session.run("python", "scripts/load.py", *session.posargs, interrupt_timeout=None)
+    session.run("python", "-m", "tools.load", *session.posargs, interrupt_timeout=None)
 
 
 @nox.session
@@ -373,7 +276,7 @@ def lock(session: nox.Session) -> None:
     session.run("uv", "lock", *session.posargs)
 
 
-# `venv_backend="none"`: scripts/package_check.py makes each venv itself with that Python's
+# `venv_backend="none"`: tools/package_check.py makes each venv itself with that Python's
 # stdlib `venv`, hence with the pip that Python bundles (23.2.1 for 3.11.7), not upgraded; a
 # session venv would go unused, and uv or virtualenv would seed a pip of their own. nox ignores
 # `python=[...]` without a venv, so the version is a parameter and the check gets the
@@ -386,7 +289,7 @@ def package(session: nox.Session, python_version: str) -> None:
     if python == python_version and shutil.which(f"python{python_version}") is None:
         session.skip(f"Python {python_version} not found (pyenv install {python_version}?)")
     # No interrupt timeout: on Ctrl-C the check stops its server and removes its venvs first.
-    session.run(sys.executable, "scripts/package_check.py", "--python", python,
+    session.run(sys.executable, "-m", "tools.package_check", "--python", python,
                 *session.posargs, interrupt_timeout=None)  # fmt: skip
 
 

@@ -27,8 +27,8 @@ REGENERATE = "python -m nox -s openapi"
 @cache
 def served_document() -> str:
     """The schema `create_app()` serves (settings do not change it) as stable text for review:
-    sorted keys, indented, one trailing newline. Built once a process: an app and its schema
-    cost some 0.2 s."""
+    sorted keys, indented, one trailing newline. Built once a process: building an app and its
+    schema is the slow part."""
     schema = create_app(Settings(_env_file=None, app_env=Environment.TEST)).openapi()
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

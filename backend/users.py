@@ -136,11 +136,12 @@ def email_taken_is_409(code: str) -> Iterator[None]:
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     """FastAPI-Users' manager, hashing in a worker thread.
 
-    The library hashes and verifies passwords synchronously, on the event loop: argon2 takes
-    0.1-0.3 s here, during which no other request of the process moves, and on SQLite a
-    request holding the write lock cannot commit, so every other writer waits too (40 users
-    registering at once kept it for seconds). `create` and `authenticate` are the library's
-    steps with the hashing awaited in a thread (argon2 and bcrypt release the GIL meanwhile).
+    The library hashes and verifies passwords synchronously, on the event loop: while argon2
+    works (by design the slowest step of a request; `nox -s bench` measures it), no other
+    request of the process moves, and on SQLite a request holding the write lock cannot
+    commit, so every other writer waits too (README, "SQLite with many users at once").
+    `create` and `authenticate` are the library's steps with the hashing awaited in a thread
+    (argon2 and bcrypt release the GIL meanwhile).
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """The layout rules a reviewer would otherwise have to re-check by hand on every change.
 
 - Nothing outside `tests/` imports from `tests/`: what tools share with the suite is `testkit/`.
-- `testkit/` is importable without pytest, so the bench and scripts can use it as a library.
+- `testkit/` is importable without pytest, so the bench and tools/ can use it as a library.
 - Routers never import routers: what two routes share is a query, a service or a dependency.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "scripts", "noxfile.py")
+OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "tools", "noxfile.py")
 
 
 def python_files(*names: str) -> list[Path]:
@@ -89,3 +89,28 @@ def test_routers_do_not_import_routers(name: str):
         if isinstance(node, ast.ImportFrom) and node.module == "backend.api":
             imported |= {f"backend.api.{a.name}" for a in node.names} & routers
     assert imported == set()
+
+
+def session_calls(path: Path) -> set[str]:
+    """The methods `path` calls on something named `session` (`session.commit()`...)."""
+    return {
+        node.func.attr
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "session"
+    }
+
+
+def test_the_session_check_sees_session_calls():
+    """Guard for the check below: the services do call the session, so it can see calls."""
+    assert {"commit", "execute"} <= set().union(
+        *map(session_calls, python_files("backend/services"))
+    )
+
+
+@pytest.mark.parametrize("path", python_files("backend/api"), ids=lambda path: path.name)
+def test_routes_leave_queries_and_commits_to_the_services(path: Path):
+    """backend/services/__init__.py's rule: the service function a route calls commits."""
+    assert session_calls(path) == set()

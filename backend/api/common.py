@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Generic, NoReturn, TypeVar
 
 from fastapi import HTTPException, Path, Query, status
@@ -11,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import Video
 from backend.queries import Owned, newest_owned
+from backend.services.errors import Conflict, UnreadableMedia
 from backend.services.vocabulary import (
     MAX_WORD_LENGTH,
     MIN_WORD_LENGTH,
@@ -160,7 +161,10 @@ def invalid(location: tuple[str, ...], message: str, value: Any) -> NoReturn:
     )
 
 
-def require_transcript(video: Video) -> str:
-    if video.transcript is None:
-        conflict("the video has not been transcribed yet: POST /videos/{id}/transcription first")
-    return video.transcript
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """A service's refusals as the 409 the routes declare: the rule's message is the detail."""
+    try:
+        yield
+    except (Conflict, UnreadableMedia) as error:
+        conflict(str(error))

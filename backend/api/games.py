@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 from typing import Annotated
 
@@ -19,20 +18,16 @@ from backend.api.common import (
     Offset,
     Page,
     StrictModel,
-    conflict,
+    domain_errors,
     errors,
     link,
     paginate,
-    require_transcript,
 )
 from backend.api.dependencies import OwnedGame, get_owned_video
 from backend.db import SessionDep
 from backend.dependencies import TranslationDep
-from backend.models import Game, Question
-from backend.queries import word_statuses
-from backend.services.quiz import DISTRACTORS, NotEnoughWords, build_quiz, pick_words
-from backend.services.translation import translate_words
-from backend.services.vocabulary import word_counts
+from backend.models import Game
+from backend.services import games
 from backend.users import CurrentUser
 
 router = APIRouter(prefix="/games", tags=["games"], responses=errors(401))
@@ -149,37 +144,10 @@ async def create_game(
     body: GameCreate, user: CurrentUser, session: SessionDep, translator: TranslationDep
 ) -> GameRead:
     video = await get_owned_video(body.video_id, user, session)
-    words = [word for word, _ in word_counts(require_transcript(video))]
-    # Rules that depend on the video, not on the request alone: 409, naming the field.
-    if body.target_language == video.language:
-        conflict(f"target_language: must differ from the video's language ({video.language})")
-    if len(words) < body.questions:
-        conflict(
-            f"questions: the video has only {len(words)} vocabulary words; "
-            "ask for at most that many"
+    with domain_errors():
+        game = await games.start_game(
+            session, translator, user.id, video, body.questions, body.target_language, body.seed
         )
-    marks = await word_statuses(session, user.id, video.language)
-    known = {word for word, is_known in marks.items() if is_known}
-    picked = pick_words(words, known, body.questions)
-    # A few more words than asked, so even a one-question quiz has distractors.
-    extra = [w for w in words if w not in picked][:DISTRACTORS]
-    translations, _ = await translate_words(
-        session, translator, picked + extra, video.language, body.target_language
-    )
-    seed = body.seed if body.seed is not None else random.SystemRandom().randrange(2**31)
-    try:
-        quiz = build_quiz(picked, translations, seed)
-    except NotEnoughWords as error:
-        conflict(f"video_id: {error}")
-    game = Game(
-        owner_id=user.id, video_id=video.id, seed=seed, target_language=body.target_language
-    )
-    game.questions = [
-        Question(position=i, word=q.word, options=q.options, solution=q.solution)
-        for i, q in enumerate(quiz)
-    ]
-    session.add(game)
-    await session.commit()
     return to_read(game)
 
 
@@ -197,19 +165,11 @@ async def get_game(game: OwnedGame) -> GameRead:
 
 @router.post("/{game_id}/answers", responses=errors(400, 404, 409))
 async def answer(game: OwnedGame, body: AnswerIn, session: SessionDep) -> AnswerResult:
-    if game.finished:
-        conflict("the game is finished; start a new one with POST /games")
-    if body.position >= len(game.questions):
-        conflict(f"position: the game has questions 0 to {len(game.questions) - 1}")
-    question = game.questions[body.position]
-    if question.answer is not None:
-        conflict(f"question {body.position} is already answered")
-    question.answer = body.answer
-    question.correct = body.answer == question.solution
-    await session.commit()
+    with domain_errors():
+        question = await games.answer_question(session, game, body.position, body.answer)
     return AnswerResult(
         position=question.position,
-        correct=question.correct,
+        correct=bool(question.correct),
         solution=question.solution,
         score=game.score,
         finished=game.finished,

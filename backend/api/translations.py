@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from backend.api.common import WORD_DESCRIPTION, WORD_SCHEMA, Language, check_word, errors
 from backend.db import SessionDep
 from backend.dependencies import TranslationDep
-from backend.services.translation import translate_words
+from backend.services.translation import translate_word
 from backend.users import CurrentUser
 
 router = APIRouter(tags=["translations"], responses=errors(401))
@@ -39,16 +39,7 @@ async def translate(
     ] = "en",
 ) -> TranslationRead:
     check_word(("query", "word"), word)
-    if source == target:
-        # A word in its own language is itself: nothing to ask the service, nothing to cache.
-        return TranslationRead(
-            word=word, source=source, target=target, translation=word, cached=False
-        )
-    translations, cached = await translate_words(session, service, [word], source, target)
+    translation, cached = await translate_word(session, service, word, source, target)
     return TranslationRead(
-        word=word,
-        source=source,
-        target=target,
-        translation=translations[word],
-        cached=word in cached,
+        word=word, source=source, target=target, translation=translation, cached=cached
     )

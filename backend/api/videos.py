@@ -18,7 +18,7 @@ from backend.api.common import (
     Limit,
     Offset,
     Page,
-    conflict,
+    domain_errors,
     errors,
     link,
     paginate,
@@ -26,9 +26,8 @@ from backend.api.common import (
 from backend.api.dependencies import OwnedVideo
 from backend.db import SessionDep
 from backend.dependencies import SettingsDep, TranscriptionDep
-from backend.models import Video, utcnow
-from backend.services import media
-from backend.services.errors import UnreadableMedia
+from backend.models import Video
+from backend.services import videos
 from backend.users import CurrentUser
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=errors(401))
@@ -136,20 +135,10 @@ async def create_video(
         File(description="The video file, any bytes; leave the part out for a video without one"),
     ] = None,  # type: ignore[assignment]
 ) -> VideoRead:
-    video = Video(owner_id=user.id, title=title.strip(), language=language)
-    if file is not None and file.filename:
-        video.stored_name, video.size_bytes = await media.store_upload(
-            file, media.user_folder(settings.media_dir, user.id), settings.max_upload_bytes
-        )
-        video.original_filename = media.display_name(file.filename)
-    # Found before the commit: a failed commit may expire the attributes it is built from.
-    stored = media.media_path(settings.media_dir, video)
-    session.add(video)
-    try:
-        await session.commit()
-    except BaseException:
-        media.remove_file(stored)
-        raise
+    video = await videos.create_video(
+        session, settings.media_dir, settings.max_upload_bytes, user.id, title.strip(), language,
+        file,
+    )  # fmt: skip
     return to_read(video)
 
 
@@ -167,10 +156,7 @@ async def get_video(video: OwnedVideo) -> VideoRead:
 
 @router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_video(video: OwnedVideo, session: SessionDep, settings: SettingsDep) -> None:
-    path = media.media_path(settings.media_dir, video)
-    await session.delete(video)
-    await session.commit()
-    media.remove_file(path)
+    await videos.delete_video(session, settings.media_dir, video)
 
 
 def transcription_of(video: Video) -> TranscriptionRead:
@@ -207,18 +193,8 @@ def transcription_of(video: Video) -> TranscriptionRead:
 async def transcribe_video(
     video: OwnedVideo, session: SessionDep, settings: SettingsDep, service: TranscriptionDep
 ) -> TranscriptionRead:
-    path = media.media_path(settings.media_dir, video)
-    if path is None or not path.is_file():
-        conflict("the video has no media file to transcribe; upload one when creating the video")
-    try:
-        result = await service.transcribe(path, video.language)
-    except UnreadableMedia as error:
-        conflict(str(error))
-    video.transcript = result.text
-    video.detected_language = result.language
-    video.confidence = result.confidence
-    video.transcribed_at = utcnow()
-    await session.commit()
+    with domain_errors():
+        await videos.transcribe_video(session, settings.media_dir, service, video)
     return transcription_of(video)
 
 

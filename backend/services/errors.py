@@ -1,5 +1,11 @@
-"""Failures a service reports to the routes: an outside service or the database unavailable
-(503), media it cannot read."""
+"""Failures a service reports to the routes, each of which maps it to one status code: a request
+the state of the user's data refuses (409), an outside service or the database unavailable
+(503), media it cannot read (409)."""
+
+
+class Conflict(Exception):
+    """The request is well formed but the user's data refuses it now (409); the message names
+    the field at fault and what would be accepted."""
 
 
 class ServiceUnavailable(Exception):

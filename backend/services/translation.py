@@ -53,8 +53,9 @@ async def translate_words(
 ) -> tuple[dict[str, str], set[str]]:
     """Translations of `words` and the subset that came from the cache.
 
-    New translations are all fetched before any is stored, so an outage part-way through
-    leaves the cache exactly as it was.
+    New translations are all fetched before any is added to the session, so an outage part-way
+    through leaves the cache exactly as it was; the caller's commit stores them (the rule in
+    backend/services/__init__.py).
     """
     wanted = list(dict.fromkeys(words))
     rows = await session.scalars(
@@ -71,5 +72,16 @@ async def translate_words(
         CachedTranslation(source=source, target=target, text=word, translation=translation)
         for word, translation in fetched.items()
     )
-    await session.commit()
     return translations | fetched, cached
+
+
+async def translate_word(
+    session: AsyncSession, service: TranslationService, word: str, source: str, target: str
+) -> tuple[str, bool]:
+    """One word's translation and whether it came from the cache; a new one is cached. A word
+    in its own language is itself: nothing to ask the service, nothing to cache."""
+    if source == target:
+        return word, False
+    translations, cached = await translate_words(session, service, [word], source, target)
+    await session.commit()
+    return translations[word], word in cached

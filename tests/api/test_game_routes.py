@@ -192,7 +192,9 @@ async def test_a_quiz_needs_two_different_translations(
 
     assert response.status_code == 409
     assert response.json()["detail"].startswith("video_id: ")
+    assert translation.calls  # translated, then refused: the one commit never came
     assert await count(db_session, Game) == 0
+    assert await count(db_session, CachedTranslation) == 0
 
 
 async def test_a_translation_outage_is_503_and_writes_nothing(

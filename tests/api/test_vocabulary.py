@@ -242,7 +242,7 @@ async def play(game: dict[str, Any], client: httpx.AsyncClient, right: list[bool
         assert response.json()["correct"] is is_right
 
 
-@pytest.mark.slow  # about 150 ms: two users, a game each, a dozen requests
+@pytest.mark.slow  # two users, a game each, a dozen requests
 async def test_progress_counts_marks_games_and_answers_of_this_user(
     auth_client, video_factory, game_factory, user_factory, db_session
 ):

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from backend.services.word_letters import UNICODE_VERSION, WORD_LETTERS
 
-REGENERATE = "regenerate it: python3.NN scripts/word_letters.py, with the newest Python"
+REGENERATE = "regenerate it: python3.NN -m tools.word_letters, with the newest Python"
 # The old rule, character by character: what `tokenize` found in a word and `is_word` allowed.
 OLD_LETTER = re.compile(r"[^\W\d_]")
 

@@ -1,6 +1,6 @@
 """What `nox -s load` prints: one engine's run as a result, and the table of all of them.
 
-Kept apart from scripts/load.py, which runs the servers and the users: this part only reads
+Kept apart from tools/load.py, which runs the servers and the users: this part only reads
 numbers, and decides what passed (no 5xx, no dropped connection, every video with its file).
 """
 

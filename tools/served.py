@@ -1,7 +1,7 @@
 """`python -m backend` as a real server for a check: started, awaited, and always stopped.
 
-Used by scripts/package_check.py (does an installed package serve?), scripts/contract_check.py
-(does the served API keep its contract?) and scripts/load.py (does it hold under many users?).
+Used by tools/package_check.py (does an installed package serve?), tools/contract_check.py
+(does the served API keep its contract?) and tools/load.py (does it hold under many users?).
 The server gets its own process group, so stopping it ends whatever it started, and a temporary
 database (unless given one) and media folder in `run_dir`.
 """
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout
 PACKAGE = "backend"
 OUTPUT_TAIL = 60  # lines of a failed server's output shown
 

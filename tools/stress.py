@@ -1,10 +1,11 @@
 """Run the whole suite again and again, each time in a new random order, to catch flaky tests.
 
-    python scripts/stress.py [--runs N] [--workers W] [--mode serial|parallel|both]
-                             [--seed SEED] [-- PYTEST ARGS...]
+    python -m tools.stress [--runs N] [--workers W] [--mode serial|parallel|both]
+                           [--seed SEED] [--logs DIR] [-- PYTEST ARGS...]
 
 N runs serially, then N on W xdist workers (`--dist worksteal`, as `nox -s parallel` and `ci`
 run), each with a fresh pytest-randomly seed; then a summary of runs, tests and failures.
+Each run's output is kept in `--logs` (default build/stress/).
 
 A failure that only one order shows is lost unless it can be replayed, so every failing run
 gets commands that replay it, each a complete shell line (`cd ROOT && PYTHON -m pytest ...`,
@@ -16,7 +17,7 @@ the interpreter that ran it, whatever environment the shell has active):
   from the run's verbose output (an `@file` of node ids, kept in order by
   `--randomly-dont-reorganize`; test paths given after `--` are left out, options kept): the
   order that failed, every time, with no timing left to luck.
-Exits 1 if any run failed, 2 on bad options. Each run's output is kept in build/stress/.
+Exits 1 if any run failed, 2 on bad options.
 """
 
 from __future__ import annotations
@@ -33,26 +34,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+from tools.argtypes import at_least_one, whole_number
+
 LOGS = ROOT / "build" / "stress"
 MODES = ("serial", "parallel")
 SEEDS = 2**32  # pytest-randomly seeds Python's, NumPy's (and others') generators with it
 # xdist's verbose report line: "[gw3] [ 45%] PASSED tests/test_x.py::test_y[1] "
 WORKER_LINE = re.compile(r"^\[(gw\d+)\] \[\s*\d+%\] [A-Z]+ (.+?)\s*$")
-
-
-def whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def at_least_one(text: str) -> int:
-    value = whole_number(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def seed_value(text: str) -> int:
@@ -92,6 +81,13 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         type=seed_value,
         metavar="SEED",
         help="use this pytest-randomly seed in every run instead of a new one each time",
+    )
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        default=LOGS,
+        metavar="DIR",
+        help="where each run's output and JUnit file go (default build/stress/)",
     )
     ours, pytest_args = list(argv), []
     if "--" in ours:
@@ -168,8 +164,8 @@ def options_only(pytest_args: list[str]) -> list[str]:
     return [arg for arg in pytest_args if not (ROOT / arg.split("::")[0]).exists()]
 
 
-def execute(run: Run, mode_args: list[str], pytest_args: list[str]) -> None:
-    report = LOGS / f"{run.name}.xml"
+def execute(run: Run, mode_args: list[str], pytest_args: list[str], logs: Path) -> None:
+    report = logs / f"{run.name}.xml"
     seed = f"--randomly-seed={run.seed}"
     # Verbose in parallel: the lines that say which worker ran which test, in its order.
     verbosity = "-v" if mode_args else "-q"
@@ -190,19 +186,19 @@ def execute(run: Run, mode_args: list[str], pytest_args: list[str]) -> None:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     run.seconds = time.monotonic() - started
     run.returncode = result.returncode
-    (LOGS / f"{run.name}.log").write_text(result.stdout + result.stderr)
+    (logs / f"{run.name}.log").write_text(result.stdout + result.stderr)
     read_junit(run, report)
     if mode_args and not run.ok:
         orders, failing = worker_orders(result.stdout)
         for worker in sorted(failing):
-            order = LOGS / f"{run.name}-{worker}.args"
+            order = logs / f"{run.name}-{worker}.args"
             order.write_text("".join(f"{node}\n" for node in orders[worker]))
             run.worker_replays[worker] = shell_line(
                 seed, "--randomly-dont-reorganize", f"@{order}", *options_only(pytest_args)
             )
 
 
-def summary(runs: list[Run]) -> str:
+def summary(runs: list[Run], logs: Path) -> str:
     failed = [run for run in runs if not run.ok]
     lines = [
         f"{'mode':<10}{'run':>4}  {'seed':>10}  {'result':<8}{'tests':>6}{'failed':>8}"
@@ -221,7 +217,7 @@ def summary(runs: list[Run]) -> str:
     )
     for run in failed:
         lines.append(
-            f"FAILED {run.mode} run {run.number}, seed {run.seed} (log: {LOGS / run.name}.log)"
+            f"FAILED {run.mode} run {run.number}, seed {run.seed} (log: {logs / run.name}.log)"
         )
         lines.extend(f"    {test}" for test in run.failed_tests)
         lines.append(f"  replay the run (same seed, mode and workers):\n    {run.replay}")
@@ -232,7 +228,7 @@ def summary(runs: list[Run]) -> str:
 
 def main(argv: Sequence[str]) -> int:
     args, pytest_args = parse_args(argv)
-    LOGS.mkdir(parents=True, exist_ok=True)
+    args.logs.mkdir(parents=True, exist_ok=True)
     all_modes = {
         "serial": [],
         "parallel": ["-n", str(args.workers), "--dist", "worksteal"],
@@ -245,7 +241,7 @@ def main(argv: Sequence[str]) -> int:
         for number in range(1, args.runs + 1):
             seed = seeds.randrange(1, 2**31) if args.seed is None else args.seed
             run = Run(mode, number, seed)
-            execute(run, all_modes[mode], pytest_args)
+            execute(run, all_modes[mode], pytest_args, args.logs)
             runs.append(run)
             status = "ok" if run.ok else f"FAILED (exit {run.returncode})"
             print(
@@ -253,7 +249,7 @@ def main(argv: Sequence[str]) -> int:
                 f"{run.failures + run.errors} failures, {run.seconds:.1f}s {status}",
                 flush=True,
             )
-    print(summary(runs))
+    print(summary(runs, args.logs))
     return 0 if all(run.ok for run in runs) else 1
 
 

@@ -1,10 +1,10 @@
-"""The users of `nox -s load`: scripts/load.py runs this file with locust, headless.
+"""The users of `nox -s load`: tools/load.py runs this file with locust, headless.
 
 Each user registers, logs in, then repeats the mix (`--mix`, the steps of `load.STEPS`) as
 fast as the server answers, until the run ends. Every request is tallied: its status, or
 "dropped" when no response came (a connection reset or closed, a timeout, a request still in
 flight when the run was stopped). The tally goes as JSON to `--results` when the run stops;
-scripts/load.py reads it and prints the table.
+tools/load.py reads it and prints the table.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from load import PASSWORD, REQUEST_TIMEOUT, STEPS, UPLOAD_BYTES, WORD_PATH, Tally
 from locust import FastHttpUser, constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.event import EventHook
+
+from tools.load import PASSWORD, REQUEST_TIMEOUT, STEPS, UPLOAD_BYTES, WORD_PATH, Tally
 
 DROPPED = 0  # locust's status code for a request that got no response
 
@@ -156,7 +157,7 @@ class Learner(FastHttpUser):
         self.client.get("/progress", headers=self.headers, name="GET /progress")
 
 
-# Each step of `--mix`, by the name scripts/load.py documents and checks.
+# Each step of `--mix`, by the name tools/load.py documents and checks.
 ACTIONS: dict[str, Callable[[Learner], None]] = {
     "upload": Learner.upload_video,
     "list": Learner.list_videos,

@@ -1,7 +1,7 @@
 """Prove that the project installs and serves, as a wheel and editable, with a Python's own pip.
 
-    python scripts/package_check.py [--python 3.12|PATH] [--mode wheel|editable|both]
-                                    [--timeout SECONDS]
+    python -m tools.package_check [--python 3.12|PATH] [--mode wheel|editable|both]
+                                  [--timeout SECONDS]
 
 `nox -s package` runs it once per supported Python. For each install mode:
 - a fresh venv made by that Python's stdlib `venv` module, so with the pip that Python bundles
@@ -32,7 +32,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from served import PACKAGE, ROOT, NotServing, serving, sigterm_as_ctrl_c, tail
+from tools import ROOT
+from tools.served import PACKAGE, NotServing, serving, sigterm_as_ctrl_c, tail
 
 MODES = ("wheel", "editable")
 MINIMUM = (3, 11)  # pyproject.toml's requires-python
@@ -74,7 +75,7 @@ def find_python(spec: str) -> tuple[str, tuple[int, int]]:
     """The interpreter for `spec` (a version such as 3.12, or a path) and its version.
 
     A version is looked for as `pythonX.Y` on PATH (`nox -s package` passes a path when pyenv
-    has the version but does not select it: noxfile.py's `interpreter`).
+    has the version but does not select it: tools/pythons.py).
     """
     wanted: tuple[int, int] | None = None
     if os.sep in spec or (os.altsep and os.altsep in spec) or Path(spec).is_file():

@@ -1,7 +1,7 @@
 """The API contract as a client finds it: schemathesis' CLI against a real `python -m backend`.
 
-    python scripts/contract_check.py [--max-examples N] [--who anonymous|user|both]
-                                     [--timeout SECONDS] [-- ST RUN OPTIONS...]
+    python -m tools.contract_check [--max-examples N] [--who anonymous|user|both]
+                                   [--timeout SECONDS] [-- ST RUN OPTIONS...]
 
 `nox -s contract` runs it. It starts, in a temporary directory removed at the end:
 - a stand-in for the translation service (a LibreTranslate-compatible `POST /translate` on a
@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from served import ROOT, NotServing, serving, sigterm_as_ctrl_c
+from tools import ROOT
+from tools.served import NotServing, serving, sigterm_as_ctrl_c
 
 ST = Path(sys.executable).with_name("st")  # schemathesis' CLI, beside this Python
 HOOKS = "tests.fuzz.hooks"
@@ -89,11 +90,13 @@ def token_for(base_url: str) -> str:
     return str(login["access_token"])
 
 
-def st_run(base_url: str, who: str, token: str | None, options: Sequence[str], work: Path) -> bool:
+def st_run(
+    st: Path, base_url: str, who: str, token: str | None, options: Sequence[str], work: Path
+) -> bool:
     """One `st run` with every check; True if it passed. Its output (progress, then the cases
     and failures) goes straight to the terminal."""
     command = [
-        str(ST),
+        str(st),
         "run",
         f"{base_url}/openapi.json",
         "--checks",
@@ -131,10 +134,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, st: Path = ST) -> int:
+    """The check; `st` is the CLI it runs (tests give a stand-in)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if not ST.is_file():
-        print(f"contract_check: no schemathesis CLI at {ST}; `python -m nox -s contract` "
+    if not st.is_file():
+        print(f"contract_check: no schemathesis CLI at {st}; `python -m nox -s contract` "
               "installs it (the `fuzz` dependency group)", file=sys.stderr)  # fmt: skip
         return 2
     options = ["--max-examples", str(args.max_examples), *args.st_options]
@@ -148,12 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"python -m backend serving at {server.url} "
                       f"(/health 200 in {server.started_in:.1f} s)", flush=True)  # fmt: skip
                 if args.who in ("anonymous", "both"):
-                    results["anonymous"] = st_run(
-                        server.url, "anonymous", None, options, Path(work)
-                    )
+                    results["anonymous"] = st_run(st, server.url, "anonymous", None, options, work)
                 if args.who in ("user", "both"):
                     token = token_for(server.url)
-                    results["user"] = st_run(server.url, "logged in", token, options, work)
+                    results["user"] = st_run(st, server.url, "logged in", token, options, work)
     except NotServing as error:
         print(f"contract_check: {error}", file=sys.stderr)
         return 2

@@ -1,8 +1,8 @@
 """CI slices (pytest-split): plan how many from the durations file, merge what they left.
 
-    python scripts/shards.py plan [--shards 1,2,4,8,16] [--fixed-cost S] [--job-overhead S]
-                                  [--combine-cost S] [--workers W] [--scale 1,4,16]
-    python scripts/shards.py merge build/slices --junit build/junit.xml
+    python -m tools.shards plan [--shards 1,2,4,8,16] [--fixed-cost S] [--job-overhead S]
+                                [--combine-cost S] [--workers W] [--scale 1,4,16]
+    python -m tools.shards merge build/slices --junit build/junit.xml
 
 `plan` is `nox -s shards`: before paying for more CI machines, see what they would buy. It forms
 the slices with pytest-split's own algorithm on the node-id order the suite slices on
@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+from tools.argtypes import at_least_one, counts
+
 # What `nox -s ci -- --splits N --group I` names a slice's files: junit-sqlite-2of3.xml and
 # .coverage.sqlite-2of3 (coverage may add its own suffix after it).
 SLICE_NAME = re.compile(r"(?:junit-|\.coverage\.)(?P<engine>\w+)-(?P<group>\d+)of(?P<splits>\d+)")
@@ -165,25 +167,14 @@ def merge(options: argparse.Namespace) -> int:
     return 0
 
 
-def numbers(text: str) -> list[int]:
-    """`1,2,4` as a list of whole numbers of 1 or more (for argparse)."""
-    try:
-        values = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, got {text!r}") from None
-    if min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected numbers of 1 or more, got {text!r}")
-    return values
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the subcommand and run it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     planner = commands.add_parser("plan", help="expected wall time and balance per shard count")
     planner.add_argument("--durations", default=str(ROOT / ".test_durations"))
-    planner.add_argument("--shards", type=numbers, default=[1, 2, 4, 8, 16])
-    planner.add_argument("--scale", type=numbers, default=[1],
+    planner.add_argument("--shards", type=counts, default=[1, 2, 4, 8, 16])
+    planner.add_argument("--scale", type=counts, default=[1],
                          help="also plan the suite K times over, e.g. 1,4,16")  # fmt: skip
     planner.add_argument("--fixed-cost", type=float, default=None,
                          help="seconds a job pays besides tests (default: measure it)")  # fmt: skip
@@ -191,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          help="a runner's start, checkout, cached set-up (default 30)")  # fmt: skip
     planner.add_argument("--combine-cost", type=float, default=40.0,
                          help="the combine job, runner start included (default 40)")  # fmt: skip
-    planner.add_argument("--workers", type=int, default=1,
+    planner.add_argument("--workers", type=at_least_one, default=1,
                          help="xdist workers a job runs its slice on (default 1)")  # fmt: skip
     planner.add_argument("--algorithm", default="least_duration",  # as pytest.ini has it
                          choices=["duration_based_chunks", "least_duration"])  # fmt: skip

@@ -1,13 +1,13 @@
 """The real server under many users at once, on SQLite and then on PostgreSQL: one table.
 
-    python scripts/load.py [--users 40] [--duration 20] [--mix upload,list,word,progress]
-                           [--engines sqlite,postgresql] [--app DIR] [--timeout SECONDS]
+    python -m tools.load [--users 40] [--duration 20] [--mix upload,list,word,progress]
+                         [--engines sqlite,postgresql] [--app DIR] [--timeout SECONDS]
 
 `nox -s load` runs it. For each engine in turn, in a temporary directory removed at the end
 (Ctrl-C and SIGTERM included; a later run sweeps what a killed one left), it starts
 `python -m backend` (uvicorn) on a free loopback port with a fresh database: a new SQLite file,
 or a PostgreSQL server of its own (pgserver, as the test suite's). Then locust, headless
-(scripts/load_users.py), runs `--users` users for `--duration` seconds: each registers, logs
+(tools/load_users.py), runs `--users` users for `--duration` seconds: each registers, logs
 in, then repeats the mix as fast as the server answers. When the run and the server have
 stopped, every stored video must have its file and every file its video.
 
@@ -35,10 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from load_report import Result, report
-from served import ROOT, NotServing, Server, serving, sigterm_as_ctrl_c, tail
+from tools import ROOT
+from tools.argtypes import names, positive
+from tools.ci import ENGINES
+from tools.load_report import Result, report
+from tools.served import NotServing, Server, serving, sigterm_as_ctrl_c, tail
 
-# What every user sends. The steps of a mix, each one request (scripts/load_users.py).
+# What every user sends. The steps of a mix, each one request (tools/load_users.py).
 PASSWORD = "load-check-password"
 UPLOAD_BYTES = 2 * 1024
 WORD_PATH = "/vocabulary/es/palabra"
@@ -48,7 +51,6 @@ STEPS = {
     "word": f"PUT {WORD_PATH}",
     "progress": "GET /progress",
 }
-ENGINES = ("sqlite", "postgresql")
 LOCUSTFILE = Path(__file__).with_name("load_users.py")
 RUN_PREFIX = "backend-load-"
 MAX_USERS = 500
@@ -62,7 +64,7 @@ EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)): (.*)$"
 
 
 class Tally(TypedDict):
-    """What scripts/load_users.py writes when the run stops (JSON)."""
+    """What tools/load_users.py writes when the run stops (JSON)."""
 
     statuses: dict[str, int]  # "0": no response
     errors: dict[str, int]  # why requests got no response
@@ -84,41 +86,6 @@ class Options:
     engines: tuple[str, ...]
     app: Path
     timeout: float
-
-
-def positive(kind: type[int] | type[float], limit: float, unit: str) -> Callable[[str], float]:
-    """An argparse type: a number of `kind` above 0 and at most `limit`, or an error saying so."""
-
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            number = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {number}") from None
-        if not 0 < value <= limit:
-            raise argparse.ArgumentTypeError(
-                f"{text} is out of range: more than 0 and at most {limit:g} {unit}"
-            )
-        return value
-
-    return parse
-
-
-def names(allowed: Sequence[str], what: str, repeat: bool) -> Callable[[str], tuple[str, ...]]:
-    """An argparse type: comma-separated names among `allowed`."""
-
-    def parse(text: str) -> tuple[str, ...]:
-        chosen = tuple(name.strip() for name in text.split(",") if name.strip())
-        unknown = [name for name in chosen if name not in allowed]
-        if unknown or not chosen:
-            raise argparse.ArgumentTypeError(
-                f"{what} are among {', '.join(allowed)} (comma-separated), not {text!r}"
-            )
-        if not repeat and len(set(chosen)) != len(chosen):
-            raise argparse.ArgumentTypeError(f"{what} named twice in {text!r}")
-        return chosen
-
-    return parse
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -200,7 +167,7 @@ def database(engine: str, run_dir: Path) -> Iterator[str]:
 
 
 def run_users(server: Server, options: Options, run_dir: Path) -> Tally:
-    """locust, headless, against `server`: the tally scripts/load_users.py wrote."""
+    """locust, headless, against `server`: the tally tools/load_users.py wrote."""
     results = run_dir / "locust.json"
     log = run_dir / "locust.log"
     command = [
@@ -211,7 +178,11 @@ def run_users(server: Server, options: Options, run_dir: Path) -> Tally:
         "--mix", ",".join(options.mix), "--results", str(results),
     ]  # fmt: skip
     with log.open("wb") as output:
-        users = subprocess.Popen(command, cwd=run_dir, stdout=output, stderr=subprocess.STDOUT)
+        # PYTHONPATH: the locustfile imports tools.load from this checkout.
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        users = subprocess.Popen(
+            command, cwd=run_dir, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
         try:
             users.wait(timeout=options.duration + STOP_GRACE + 60)
         finally:
@@ -264,7 +235,12 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
+# What puts the load on a server and tallies it: locust (tests give a few requests of their own).
+Users = Callable[[Server, Options, Path], Tally]
+
+
+def run_engine(engine: str, options: Options, run_dir: Path, users: Users = run_users) -> Result:
+    """One engine's run: its database and server, the users, then rows against files."""
     from testkit.run_dirs import SERVER_FILE
 
     folder = run_dir / engine
@@ -277,7 +253,7 @@ def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
                 (run_dir / SERVER_FILE).write_text(str(server.pid))  # for a later sweep
                 print(f"{engine}: serving at {server.url}; {options.users} users for "
                       f"{options.duration:g} s...", flush=True)  # fmt: skip
-                tally = run_users(server, options, folder)
+                tally = users(server, options, folder)
                 load_after = load_average()
         except NotServing as error:
             raise CannotRun(f"{engine}: {error}") from None
@@ -310,7 +286,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     sigterm_as_ctrl_c()
     try:
         check_tools(options.engines)
-        sys.path.insert(0, str(ROOT))  # testkit and backend, from this checkout
         from testkit.run_dirs import make_run_dir, remove_run_dir
 
         run_dir = make_run_dir(RUN_PREFIX)  # after sweeping what killed runs left
