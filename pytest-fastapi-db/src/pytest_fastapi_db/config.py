@@ -127,6 +127,13 @@ class FastapiDbConfig:
             database_fixtures=tuple(values["fastapi_db_database_fixtures"]),
         )
 
+    @property
+    def active(self) -> bool:
+        """Whether the suite configured a schema source: without one the plugin stays out of
+        the way (no run directory, no database, no guard), as a plugin installed for another
+        project in the same environment should."""
+        return bool(self.alembic_ini or self.migrate or self.metadata)
+
     def dependency(self) -> Callable[..., Any] | None:
         """The session dependency, imported; None when not configured."""
         if not self.session_dependency:

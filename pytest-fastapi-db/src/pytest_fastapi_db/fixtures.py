@@ -23,7 +23,7 @@ from pytest_fastapi_db.config import ConfigError, resolve
 from pytest_fastapi_db.databases import TestDatabases
 from pytest_fastapi_db.engines import sync_url
 from pytest_fastapi_db.passwords import fast_password_hash
-from pytest_fastapi_db.plugin import config_key, databases_key, run_dir_key, worker_name
+from pytest_fastapi_db.plugin import config_key, databases_key, run_dir_key, stashed, worker_name
 from pytest_fastapi_db.schema import Schema
 
 if TYPE_CHECKING:
@@ -48,13 +48,13 @@ def returning(value: T) -> Callable[[], Coroutine[Any, Any, T]]:
 @pytest.fixture(scope="session")
 def run_dir(pytestconfig: pytest.Config) -> Path:
     """This run's temporary directory, shared by all workers, removed at the end."""
-    return pytestconfig.stash[run_dir_key]
+    return stashed(pytestconfig, run_dir_key)
 
 
 @pytest.fixture(scope="session")
 def test_databases(pytestconfig: pytest.Config) -> TestDatabases:
     """The run's databases: `.create(name)` copies the template (its URL), `.drop(name)`."""
-    return pytestconfig.stash[databases_key]
+    return stashed(pytestconfig, databases_key)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -51,6 +52,7 @@ pytest_plugins = [
     ),
 ]
 
+T = TypeVar("T")
 RUN_DIR_PREFIX = "fastapi-db-tests-"
 # How the controller tells its workers where the run directory is and which databases it has.
 RUN_DIR_ENV = "FASTAPI_DB_RUN_DIR"
@@ -62,6 +64,21 @@ databases_key = pytest.StashKey[TestDatabases]()
 own_server_key = pytest.StashKey[Path]()
 # The fixtures through which a test reaches the run's databases (by any path of fixtures).
 DATABASE_FIXTURES = frozenset({"database_url", "empty_database_url", "test_databases"})
+
+
+NOT_CONFIGURED = (
+    "pytest-fastapi-db is not configured: add a schema source to the ini file, "
+    "`fastapi_db_alembic_ini = alembic.ini` (migrations) or "
+    "`fastapi_db_metadata = yourapp.models:Base.metadata` (create_all)"
+)
+
+
+def stashed(config: pytest.Config, key: pytest.StashKey[T]) -> T:
+    """What the plugin stashed at configure, or the one line that configures it."""
+    try:
+        return config.stash[key]
+    except KeyError:
+        raise fastapi_db_config.ConfigError(NOT_CONFIGURED) from None
 
 
 def worker_name() -> str:
@@ -190,6 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = FastapiDbConfig.from_pytest(config)
     config.stash[config_key] = settings
+    if not settings.active:
+        return
     # The session fixtures of the app's kind: async (AsyncSession, httpx) or sync (Session,
     # TestClient), from its session dependency.
     kind = "aio_fixtures" if settings.is_async() else "sync_fixtures"
@@ -253,7 +272,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    databases = config.stash[databases_key]
+    databases = config.stash.get(databases_key, None)
+    if databases is None:
+        return ["pytest-fastapi-db: not configured (no fastapi_db_* schema source in the ini)"]
     where = "sqlite"
     if isinstance(databases, PostgresDatabases):
         where = f"postgresql at {databases.address.describe()}"
