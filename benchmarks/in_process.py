@@ -71,9 +71,10 @@ async def median_of(count: int, step: Callable[[], Awaitable[None]]) -> float:
 def db_isolation(
     bench: Bench, rounds: int, engine: str, samples: int = 200, naive_samples: int = 50
 ) -> Figure:
+    from pytest_fastapi_db.isolation import rolled_back_connection
     from sqlalchemy import text
 
-    from testkit.database import recreate_schema, rolled_back_connection
+    from testkit.database import recreate_schema
 
     figure = Figure(
         engine_key("db_isolation_ms", engine),
@@ -118,9 +119,9 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
     from fastapi_users.password import PasswordHelper
     from pwdlib import PasswordHash
     from pwdlib.hashers.bcrypt import BcryptHasher
+    from pytest_fastapi_db.passwords import fast_password_hash
 
     from backend.main import create_app
-    from testkit.passwords import fast_password_hash
     from testkit.settings import DEFAULT_PASSWORD
 
     figure = Figure(
@@ -165,8 +166,9 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
 
 
 def shared_data(bench: Bench, rounds: int, samples: int = 100) -> Figure:
-    from testkit.database import rolled_back_connection, savepoint, session_on
-    from testkit.passwords import fast_password_hash
+    from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
+    from pytest_fastapi_db.passwords import fast_password_hash
+
     from testkit.settings import DEFAULT_PASSWORD
     from testkit.shared_data import build_shared_video, shared_transaction
 

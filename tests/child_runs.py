@@ -14,9 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from tests.fixtures.database import DATABASES_ENV
-from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
+from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on
@@ -49,7 +47,7 @@ def child_tmpdir(run_dir: Path, tmp_path: Path) -> Path:
 
     A server the child starts is linked from the child's run directory, so when this run ends,
     or the next run sweeps it after a kill, the server a child left is found there and stopped
-    (tests/fixtures/run_dir.py). Under tmp_path it would be found by nothing.
+    (pytest_fastapi_db.run_dirs). Under tmp_path it would be found by nothing.
     """
     folder = run_dir / "children" / f"{worker_name()}-{tmp_path.name}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,18 +97,3 @@ def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:
     """Run directories in `tmpdir`, of the run whose controller had `pid` if given."""
     prefix = f"{RUN_DIR_PREFIX}{pid}-" if pid is not None else RUN_DIR_PREFIX
     return sorted(tmpdir.glob(f"{prefix}*"))
-
-
-def postgres_processes(folder: Path) -> list[int]:
-    """Pids of PostgreSQL processes whose command line names a path inside `folder`."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if (proc / "comm").read_text().strip() != "postgres":
-                continue
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue  # ended while we looked
-        if str(folder) in command:
-            found.append(int(proc.name))
-    return found
