@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notes.config import settings
 
-# Plain `def` routes run in a thread pool: a SQLite connection must be usable from any thread.
-_connect_args = {"check_same_thread": False} if settings.database_url.startswith("sqlite") else {}
-engine = create_engine(settings.database_url, connect_args=_connect_args)
+engine = create_engine(settings.database_url)
 SessionLocal = sessionmaker(engine)
 
 
