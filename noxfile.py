@@ -187,9 +187,20 @@ def ci(session: nox.Session) -> None:
                     env={"COVERAGE_FILE": f"{SLICES}/.coverage.{name}"})  # fmt: skip
         session.log(f"Slice {name}: coverage data and JUnit in {SLICES}/; no floor on a slice.")
     if options.splits is None:
+        session.notify("example", posargs=[])
         session.notify("typecheck")
     else:
         session.log("When every slice has run: `python -m nox -s combine` (report, 90% floor).")
+
+
+@nox.session
+def example(session: nox.Session) -> None:
+    """The sync example app's suite (examples/notes) on the plugin: each engine, serial and -n 2."""
+    install(session, "example")
+    session.chdir("examples/notes")
+    for engine in ENGINES:
+        for workers in ([], ["-n", "2"]):
+            session.run("pytest", f"--db={engine}", *workers, "-q", *session.posargs)
 
 
 @dataclass(frozen=True)
