@@ -10,6 +10,7 @@ in the rootdir.
 
 from __future__ import annotations
 
+import configparser
 import importlib.util
 import inspect
 import os
@@ -235,13 +236,23 @@ def _session_dependency(settings: FastapiDbConfig, app: object | None) -> Findin
     return Finding(topic, "ok", detail)
 
 
+def _migrations_folder(alembic_ini: Path) -> Path:
+    """The folder alembic.ini's `script_location` names: `%(here)s/...`, a path (from the
+    current folder, as Alembic reads it), or `package:folder`. Read without importing Alembic."""
+    parser = configparser.ConfigParser(defaults={"here": str(alembic_ini.parent)})
+    parser.read(alembic_ini, encoding="utf-8")
+    location = parser.get("alembic", "script_location", fallback="")
+    package, colon, folder = location.partition(":")
+    if colon and package.isidentifier() or "." in package and colon:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            return Path(spec.origin).parent / folder
+    return Path(location)
+
+
 def _env_py_shares_connection(alembic_ini: Path) -> bool:
     """Whether the migrations' env.py takes the connection the plugin hands it."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    directory = Path(ScriptDirectory.from_config(Config(str(alembic_ini))).dir)
-    env = directory / "env.py"
+    env = _migrations_folder(alembic_ini) / "env.py"
     return env.is_file() and 'attributes.get("connection")' in env.read_text(encoding="utf-8")
 
 
@@ -250,14 +261,14 @@ def _schema(settings: FastapiDbConfig) -> list[Finding]:
     try:
         schema = settings.schema()
     except ConfigError as error:
+        if "no schema source" not in str(error):
+            return [Finding(topic, "broken", str(error))]
         found = settings.rootdir / "alembic.ini"
-        if found.is_file() and not settings.alembic_ini:
+        if found.is_file():
             key = "fastapi_db_alembic_ini"
             return [Finding(topic, "missing", str(error), key, "alembic.ini"), _url(settings, found)]
-        if "no schema source" in str(error):
-            metadata = "yourapp.models:Base.metadata"
-            return [Finding(topic, "missing", str(error), "fastapi_db_metadata", metadata)]
-        return [Finding(topic, "broken", str(error))]
+        metadata = "yourapp.models:Base.metadata"
+        return [Finding(topic, "missing", str(error), "fastapi_db_metadata", metadata)]
     if schema.alembic_ini is None:
         return [Finding(topic, "ok", schema.describe())]
     return [Finding(topic, "ok", schema.describe()), _url(settings, schema.alembic_ini)]
