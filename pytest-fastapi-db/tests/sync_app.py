@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-SYNC_APP = '''
+SYNC_APP = """
 from __future__ import annotations
 
 import os
@@ -62,12 +62,13 @@ def add(name: str, session: Session = Depends(get_session)) -> dict[str, int]:
 @app.get("/items")
 def names(session: Session = Depends(get_session)) -> list[str]:
     return list(session.scalars(select(Item.name).order_by(Item.id)))
-'''
+"""
 
 SYNC_INI = """
 [pytest]
 pythonpath = .
-addopts = -p no:randomly -p no:cacheprovider -p no:pytest_alembic -p no:pytest_postgresql -p no:asyncio
+addopts =
+    -p no:randomly -p no:cacheprovider -p no:pytest_alembic -p no:pytest_postgresql -p no:asyncio
 filterwarnings = error
 fastapi_db_app = tinysync:app
 fastapi_db_session_dependency = tinysync:get_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync_app import SYNC_APP, SYNC_INI, sync_project
 from support import INI, tiny_project
+from sync_app import SYNC_APP, SYNC_INI, sync_project
 
 HASHER = """
 from pwdlib import PasswordHash
@@ -14,6 +14,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 password_hash = PasswordHash((Argon2Hasher(),))
 """
+# An unconfigured project's options: none of the plugins this environment has besides ours.
+PLAIN = "-p no:asyncio -p no:pytest_alembic -p no:pytest_postgresql"
 ENV_PY_OWN_ENGINE = """
 import os
 from alembic import context
@@ -58,7 +60,7 @@ def test_an_unconfigured_project_gets_the_lines_to_add(pytester: pytest.Pytester
     pytester.makefile(".ini", alembic="[alembic]\nscript_location = migrations\n")
     pytester.mkpydir("migrations").joinpath("env.py").write_text(ENV_PY_OWN_ENGINE)
     pytester.makepyprojecttoml(
-        '[tool.pytest.ini_options]\npythonpath = ["."]\naddopts = "-p no:asyncio -p no:pytest_alembic -p no:pytest_postgresql"\n'
+        f'[tool.pytest.ini_options]\npythonpath = ["."]\naddopts = "{PLAIN}"\n'
     )
     result = doctor(pytester)
     assert result.ret == 1
@@ -81,7 +83,7 @@ def test_an_unconfigured_project_gets_the_lines_to_add(pytester: pytest.Pytester
 
 
 def test_an_empty_project_gets_placeholders(pytester: pytest.Pytester):
-    pytester.makeini("[pytest]\naddopts = -p no:asyncio -p no:pytest_alembic -p no:pytest_postgresql\n")
+    pytester.makeini(f"[pytest]\naddopts = {PLAIN}\n")
     result = doctor(pytester)
     assert result.ret == 1
     result.stdout.fnmatch_lines(

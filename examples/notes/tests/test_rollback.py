@@ -19,7 +19,9 @@ def notes_seen_from_outside(sync_engine: Engine) -> int:
 
 
 @pytest.mark.parametrize("attempt", ["first", "second"])
-def test_a_commit_is_seen_inside_the_test_and_nowhere_else(client, db_session, sync_engine, attempt):
+def test_a_commit_is_seen_inside_the_test_and_nowhere_else(
+    client, db_session, sync_engine, attempt
+):
     assert notes_seen_from_outside(sync_engine) == 0
     assert db_session.scalar(select(func.count()).select_from(Note)) == 0
     response = client.post("/notes", json={"title": attempt}, headers=sign_up(client))

@@ -230,9 +230,7 @@ def _session_dependency(settings: FastapiDbConfig, app: object | None) -> Findin
     assert dependency is not None
     detail = f"{settings.session_dependency}: {_kind(dependency)}"
     if is_async_dependency(dependency) and importlib.util.find_spec("pytest_asyncio") is None:
-        return Finding(
-            topic, "broken", f"{detail}: pip install 'pytest-fastapi-db[async]'"
-        )
+        return Finding(topic, "broken", f"{detail}: pip install 'pytest-fastapi-db[async]'")
     return Finding(topic, "ok", detail)
 
 
@@ -243,7 +241,7 @@ def _migrations_folder(alembic_ini: Path) -> Path:
     parser.read(alembic_ini, encoding="utf-8")
     location = parser.get("alembic", "script_location", fallback="")
     package, colon, folder = location.partition(":")
-    if colon and package.isidentifier() or "." in package and colon:
+    if colon and all(part.isidentifier() for part in package.split(".")):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.origin is not None:
             return Path(spec.origin).parent / folder
@@ -266,7 +264,10 @@ def _schema(settings: FastapiDbConfig) -> list[Finding]:
         found = settings.rootdir / "alembic.ini"
         if found.is_file():
             key = "fastapi_db_alembic_ini"
-            return [Finding(topic, "missing", str(error), key, "alembic.ini"), _url(settings, found)]
+            return [
+                Finding(topic, "missing", str(error), key, "alembic.ini"),
+                _url(settings, found),
+            ]
         metadata = "yourapp.models:Base.metadata"
         return [Finding(topic, "missing", str(error), "fastapi_db_metadata", metadata)]
     if schema.alembic_ini is None:
