@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from pytest_fastapi_db.isolation import rolled_back_sync_connection, sync_session_on
+from pytest_fastapi_db.isolation import rolled_back_sync_connection
 from pytest_fastapi_db.schema import Schema
 
 if TYPE_CHECKING:
@@ -44,10 +44,15 @@ def db_connection(
 
 @pytest.fixture
 def session_maker(db_connection: Connection) -> SessionMaker:
-    """Makes sessions that join the test's transaction as SAVEPOINTs."""
+    """Makes sessions that join the test's transaction as SAVEPOINTs.
+
+    They expire on commit, as an app's own `sessionmaker` does by default: what the app
+    returns after a commit is read back from the database, as in production (a SQLite
+    timestamp comes back without its time zone, say), not the values it held in memory.
+    """
 
     def make() -> Session:
-        return sync_session_on(db_connection)
+        return Session(bind=db_connection, join_transaction_mode="create_savepoint")
 
     return make
 
