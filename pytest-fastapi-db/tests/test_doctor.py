@@ -4,7 +4,6 @@ that it runs no test and builds no database."""
 from __future__ import annotations
 
 import pytest
-
 from support import INI, tiny_project
 from sync_app import SYNC_APP, SYNC_INI, sync_project
 

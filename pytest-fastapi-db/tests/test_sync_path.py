@@ -4,7 +4,6 @@ transaction as SAVEPOINTs, `db_session` is a Session, `client` a TestClient, on 
 from __future__ import annotations
 
 import pytest
-
 from sync_app import SYNC_INI, sync_project
 
 ROLLBACK = """
