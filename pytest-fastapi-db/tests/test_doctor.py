@@ -151,3 +151,87 @@ def test_postgresql_is_reported_with_its_server(pytester: pytest.Pytester):
 def test_the_seed_hint_is_plain_without_a_lifespan(pytester: pytest.Pytester):
     tiny_project(pytester, INI)
     doctor(pytester).stdout.fnmatch_lines(["  seed * optional * none"])
+
+
+ROUTER_APP = """
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Depends, FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy.orm import Session
+
+import tinysync
+
+password_hash = PasswordHash((Argon2Hasher(),))
+router = APIRouter()
+
+
+@router.get("/names")
+def names(session: Session = Depends(tinysync.get_session)) -> list[str]:
+    return []
+
+
+app = FastAPI()
+app.include_router(router, prefix="/v1")
+"""
+
+
+def test_routes_of_an_included_router_count_and_a_set_hasher_is_ok(pytester: pytest.Pytester):
+    ini = (
+        SYNC_INI.replace("tinysync:app", "routed:app")
+        + "fastapi_db_hasher = routed:password_hash\n"
+    )
+    sync_project(pytester, ini)
+    pytester.makepyfile(routed=ROUTER_APP)
+    result = doctor(pytester)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "  app * ok * routed:app: a FastAPI app (1 API routes), one per worker",
+            "  password hasher * ok * routed:password_hash: hashes fast in tests*",
+        ]
+    )
+
+
+def test_an_app_without_routes_has_no_hasher_to_find(pytester: pytest.Pytester):
+    pytester.makepyfile(bare="from fastapi import FastAPI\n\napp = FastAPI()\n")
+    sync_project(pytester, SYNC_INI.replace("tinysync:app", "bare:app"))
+    doctor(pytester).stdout.fnmatch_lines(["  password hasher * optional * none found*"])
+
+
+def test_migrations_in_a_package_and_a_url_variable(pytester: pytest.Pytester):
+    ini = SYNC_INI.replace("fastapi_db_metadata = tinysync:Base.metadata", "")
+    sync_project(pytester, ini + "fastapi_db_alembic_ini = alembic.ini\n")
+    pytester.makefile(".ini", alembic="[alembic]\nscript_location = tinymig:migrations\n")
+    package = pytester.mkpydir("tinymig")
+    package.joinpath("migrations").mkdir()
+    package.joinpath("migrations", "env.py").write_text(ENV_PY_OWN_ENGINE)
+    result = doctor(pytester)
+    result.stdout.fnmatch_lines(["  migrations' URL * missing * env.py builds its own engine*"])
+    sync_project(pytester, ini + "fastapi_db_alembic_ini = alembic.ini\nfastapi_db_url_env = U\n")
+    result = doctor(pytester)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["  migrations' URL * ok * U names each test database"])
+
+
+def test_an_app_found_where_it_cannot_be_imported_stays_a_guess(pytester: pytest.Pytester):
+    pytester.makeini(f"[pytest]\naddopts = {PLAIN}\n")
+    package = pytester.path / "src" / "tinypkg"
+    package.mkdir(parents=True)
+    package.joinpath("__init__.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (pytester.path / "latin1.py").write_bytes(b"# caf\xe9\n")  # not UTF-8: passed over
+    result = doctor(pytester)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["  fastapi_db_app = tinypkg:app"])
+
+
+def test_the_search_for_the_app_stops_at_its_limit(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    from pytest_fastapi_db import doctor as doctor_module
+
+    monkeypatch.setattr(doctor_module, "SEARCH_LIMIT", 0)
+    pytester.makeini(f"[pytest]\naddopts = {PLAIN}\n")
+    pytester.makepyfile(found="from fastapi import FastAPI\n\napp = FastAPI()\n")
+    doctor(pytester).stdout.fnmatch_lines(["  fastapi_db_app = yourapp.main:app"])
