@@ -42,7 +42,6 @@ from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
 
 pytest_plugins = [
     "pytest_fastapi_db.fixtures",
-    "pytest_fastapi_db.aio",
     "pytest_fastapi_db.network",
     "pytest_fastapi_db.shards",
     *(
@@ -205,6 +204,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "allow_network: may open outbound (non-loopback) connections; keep for tests that "
         "really need them",
     )
+    # Here rather than in `pytest_plugins`: after every entry point, so its `anyio_backend`
+    # overrides the one of anyio's own plugin (whichever registers last wins).
+    config.pluginmanager.import_plugin("pytest_fastapi_db.aio")
     settings = FastapiDbConfig.from_pytest(config)
     config.stash[config_key] = settings
     if not settings.active:
