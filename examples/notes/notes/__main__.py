@@ -1,33 +1,31 @@
-"""`python -m notes`: serve on 127.0.0.1:8000 (HOST and PORT to change it).
+"""`python -m notes`: serve on HOST:PORT (127.0.0.1:8000).
 
-Migrate first with `alembic upgrade head` (same DATABASE_URL); a database without tables
-stops the start with one line saying so.
+Migrate first with `alembic upgrade head` (same DATABASE_URL); a bad setting or a database
+without tables stops the start with one message and exit status 2, not a traceback.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 import uvicorn
-
-from notes.seed import SchemaMissing, require_schema
+from pydantic import ValidationError
 
 
 def main() -> int:
-    from notes.main import app  # reads the settings, builds the engine and the app
+    try:
+        from notes.main import app, settings  # reads the settings, builds the engine and app
+    except ValidationError as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
+    from notes.seed import SchemaMissing, require_schema
 
     try:
         require_schema()
     except SchemaMissing as error:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("PORT", "8000")
-    if not port.isdecimal() or int(port) > 65535:
-        print(f"Cannot start: PORT must be a number from 0 to 65535, not {port!r}", file=sys.stderr)
-        return 2
-    uvicorn.run(app, host=host, port=int(port))
+    uvicorn.run(app, host=settings.host, port=settings.port)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SUPERUSER_PASSWORD = "changethis"
@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///notes.sqlite3"
     first_superuser_email: str = "admin@example.com"
     first_superuser_password: SecretStr = SecretStr(DEFAULT_SUPERUSER_PASSWORD)
+    host: str = "127.0.0.1"  # where `python -m notes` serves
+    port: int = Field(8000, ge=0, le=65535)
 
     @field_validator("database_url")
     @classmethod
