@@ -1,3 +1,5 @@
+import pytest
+from pytest_fastapi_db.passwords import FastHasher
 from sqlalchemy import select
 
 from notes.models import User
@@ -67,3 +69,13 @@ def test_a_user_the_test_commits_can_log_in_through_the_app(client, db_session):
     db_session.commit()
     response = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200
+
+
+def test_passwords_hash_fast_during_the_tests(client, db_session, password_hash):
+    """The `fastapi_db_hasher` line at work, in every module that imported the hasher."""
+    if password_hash is None:
+        pytest.skip("--real-password-hashing: the app's own argon2, as in production")
+    email = new_email()
+    client.post("/auth/register", json={"email": email, "password": PASSWORD})
+    stored = db_session.scalar(select(User.hashed_password).where(User.email == email))
+    assert FastHasher.identify(stored)
