@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import INI, tiny_project
 
 BASE = INI.replace("fastapi_db_app = tinyapp:app\n", "")
@@ -102,7 +101,10 @@ def test_the_module_level_hasher_is_swapped_for_a_fast_one(pytester: pytest.Pyte
 
 
 def test_a_factory_gets_the_fast_hasher(pytester: pytest.Pytester):
-    ini = INI.replace("tinyapp:app", "tinyapp:create_app") + "fastapi_db_hasher_param = password_hash\n"
+    ini = (
+        INI.replace("tinyapp:app", "tinyapp:create_app")
+        + "fastapi_db_hasher_param = password_hash\n"
+    )
     tiny_project(
         pytester,
         ini,
@@ -144,7 +146,8 @@ def test_the_engine_factories_are_the_apps(pytester: pytest.Pytester):
             import engines
 
             def test_built_by_the_app(async_engine, sync_engine):
-                assert {url.split(":")[0] for url in engines.BUILT} == {"sqlite", "sqlite+aiosqlite"}
+                drivers = {url.split(":")[0] for url in engines.BUILT}
+                assert drivers == {"sqlite", "sqlite+aiosqlite"}
         """,
     )
     pytester.runpytest().assert_outcomes(passed=1)
@@ -186,7 +189,10 @@ def test_factory_parameters_come_from_fixtures(pytester: pytest.Pytester):
             return app
         """
     )
-    ini = INI.replace("tinyapp:app", "factory:create_app") + "fastapi_db_hasher_param = password_hash\n"
+    ini = (
+        INI.replace("tinyapp:app", "factory:create_app")
+        + "fastapi_db_hasher_param = password_hash\n"
+    )
     tiny_project(
         pytester,
         ini,

@@ -6,14 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
-
 from pytest_fastapi_db.databases import SqliteDatabases
 from pytest_fastapi_db.engines import async_url, default_sync_engine, sync_url
 from pytest_fastapi_db.isolation import rolled_back_sync_connection, sync_session_on
 from pytest_fastapi_db.passwords import FAST_PREFIX, fast_password_hash
 from pytest_fastapi_db.processes import alive
 from pytest_fastapi_db.schema import Schema, environment
+from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
 
 metadata = MetaData()
 things = Table("things", metadata, Column("id", Integer, primary_key=True))
@@ -39,7 +38,8 @@ def test_a_sync_session_commits_into_a_savepoint_that_the_outer_rollback_undoes(
     assert schema.describe() == "metadata: create_all"
     databases.build_template(schema.build)
     url = databases.create("w")
-    assert url.startswith("sqlite:///") and databases.exists("w")
+    assert url.startswith("sqlite:///")
+    assert databases.exists("w")
     engine = default_sync_engine(url)
     try:
         with rolled_back_sync_connection(engine) as connection:

@@ -150,7 +150,9 @@ def server_url(config: pytest.Config) -> str | None:
     return url or os.environ.get(DB_URL_ENV) or None
 
 
-def open_databases(config: pytest.Config, settings: FastapiDbConfig, run_dir: Path) -> TestDatabases:
+def open_databases(
+    config: pytest.Config, settings: FastapiDbConfig, run_dir: Path
+) -> TestDatabases:
     """The controller's side: pick the engine, reach or start the server, build the template."""
     is_async = settings.is_async()
     schema = settings.schema()
@@ -199,6 +201,14 @@ def reopen(description: dict[str, str]) -> TestDatabases:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        configure(config)
+    except (fastapi_db_config.ConfigError, DatabaseSetupError) as error:
+        stop_own_server(config)
+        raise pytest.UsageError(str(error)) from None
+
+
+def configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "allow_network: may open outbound (non-loopback) connections; keep for tests that "
@@ -223,11 +233,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run_dir = make_run_dir(RUN_DIR_PREFIX)  # after sweeping what killed runs left
     config.stash[run_dir_key] = run_dir
     os.environ[RUN_DIR_ENV] = str(run_dir)  # inherited by xdist workers, started later
-    try:
-        databases = open_databases(config, settings, run_dir)
-    except DatabaseSetupError as error:
-        stop_own_server(config)
-        raise pytest.UsageError(str(error)) from None
+    databases = open_databases(config, settings, run_dir)
     config.stash[databases_key] = databases
     os.environ[DATABASES_ENV] = json.dumps(describe(databases))  # inherited by xdist workers
 
