@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from notes.models import AccessToken, Note, User
 from notes.schemas import Credentials, NoteCreate, NoteUpdate
-from notes.security import password_hash
+from notes.security import hash_password, verify_password
 
 
 class ServiceError(Exception):
@@ -45,7 +45,7 @@ def create_user(session: Session, email: str, password: str, *, superuser: bool 
     if session.scalar(select(User.id).where(User.email == email.lower())) is not None:
         raise EmailTaken(f"{email} already has an account: log in instead")
     user = User(
-        email=email.lower(), hashed_password=password_hash.hash(password), is_superuser=superuser
+        email=email.lower(), hashed_password=hash_password(password), is_superuser=superuser
     )
     session.add(user)
     session.commit()
@@ -60,9 +60,9 @@ def log_in(session: Session, credentials: Credentials) -> str:
     """A new bearer token for these credentials; InvalidCredentials, saying no more, if wrong."""
     user = session.scalar(select(User).where(User.email == credentials.email.lower()))
     if user is None:
-        password_hash.hash(credentials.password)  # as long as a wrong password takes
+        hash_password(credentials.password)  # as long as a wrong password takes
         raise InvalidCredentials("wrong email or password")
-    valid, new_hash = password_hash.verify_and_update(credentials.password, user.hashed_password)
+    valid, new_hash = verify_password(credentials.password, user.hashed_password)
     if not valid:
         raise InvalidCredentials("wrong email or password")
     if new_hash is not None:  # hashed by an older scheme: store today's

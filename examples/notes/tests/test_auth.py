@@ -3,6 +3,7 @@ from pytest_fastapi_db.passwords import FastHasher
 from sqlalchemy import select
 
 from notes.models import User
+from notes.security import hash_password
 from tests.helpers import PASSWORD, new_email, sign_up
 
 
@@ -62,10 +63,8 @@ def test_no_token_or_an_unknown_one_is_401(client):
 
 
 def test_a_user_the_test_commits_can_log_in_through_the_app(client, db_session):
-    from notes.security import password_hash
-
     email = new_email()
-    db_session.add(User(email=email, hashed_password=password_hash.hash(PASSWORD)))
+    db_session.add(User(email=email, hashed_password=hash_password(PASSWORD)))
     db_session.commit()
     response = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200
