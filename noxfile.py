@@ -183,13 +183,13 @@ def postgres(session: nox.Session) -> None:
 @nox.session
 def ci(session: nox.Session) -> None:
     """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); the plugin's
-    own tests with its coverage (90%); typecheck.
+    own tests with its coverage (90%); `example`; typecheck.
 
     `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
     `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
-    and applies the floor once; slice 1 on SQLite also runs the plugin's tests. Other arguments
-    go to pytest (the backend's runs).
+    and applies the floor once; slice 1 on SQLite also runs the plugin's tests and `example`.
+    Other arguments go to pytest (the backend's runs).
     """
     options = ci_options(session)
     install(session, "coverage", extras=("postgres",))
