@@ -136,7 +136,7 @@ def _app(settings: FastapiDbConfig) -> tuple[object | None, Finding]:
             return None, replace(missing, value="yourapp.main:app")
         try:  # the one found, to look further (its session dependency, its hasher)
             found = resolve(guess, "fastapi_db_app")
-        except (ConfigError, Exception):  # whatever importing the guess raises: it stays a guess
+        except Exception:  # whatever importing the guess raises (ConfigError too): a guess it stays
             return None, missing
         return (found if hasattr(found, "dependency_overrides") else None), missing
     try:
