@@ -157,13 +157,13 @@ def postgres(session: nox.Session) -> None:
 @nox.session
 def ci(session: nox.Session) -> None:
     """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); the plugin's
-    own tests with its coverage (90%); typecheck.
+    own tests with its coverage (90%); `example`; typecheck.
 
     `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
     `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
-    and applies the floor once; slice 1 on SQLite also runs the plugin's tests. Other arguments
-    go to pytest (the backend's runs).
+    and applies the floor once; slice 1 on SQLite also runs the plugin's tests and `example`.
+    Other arguments go to pytest (the backend's runs).
     """
     try:  # a bad option fails before anything is installed
         options = parse_ci_args(session.posargs)
@@ -174,11 +174,22 @@ def ci(session: nox.Session) -> None:
         session.run("pytest", *run.args, env=run.env)
     if options.splits is None or (options.group == 1 and options.engines[0] == ENGINES[0]):
         plugin_coverage(session)  # once per matrix: in its first job
+        session.notify("example", posargs=[])  # both engines, serial and -n 2
     if options.splits is None:
         session.notify("typecheck")
     else:
         session.log(f"Slice: coverage data and JUnit in {SLICES}/, no floor. When every "
                     "slice has run: `python -m nox -s combine` (report, 90% floor).")  # fmt: skip
+
+
+@nox.session
+def example(session: nox.Session) -> None:
+    """The sync example app's suite (examples/notes) on the plugin: each engine, serial and -n 2."""
+    install(session, "example")
+    session.chdir("examples/notes")
+    for engine in ENGINES:
+        for workers in ([], ["-n", "2"]):
+            session.run("pytest", f"--db={engine}", *workers, "-q", *session.posargs)
 
 
 @nox.session

@@ -1,0 +1,1 @@
+"""Notes: accounts with bearer tokens and notes each user owns, on a sync SQLAlchemy Session."""
