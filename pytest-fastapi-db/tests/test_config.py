@@ -80,15 +80,19 @@ def test_the_module_level_hasher_is_swapped_for_a_fast_one(pytester: pytest.Pyte
         INI + "fastapi_db_hasher = tinyapp:password_hash\n",
         test_it="""
             import tinyapp
+            from tinyapp import password_hash as copied  # taken before the swap
 
             async def test_fast(client):
                 assert (await client.get("/hash/pw")).json().startswith("$fast-sha256$")
+
+            def test_a_copy_taken_at_import_hashes_fast_too(fastapi_app):
+                assert copied.hash("pw").startswith("$fast-sha256$")
 
             def test_the_original_hashes_still_verify(fastapi_app):
                 assert tinyapp.password_hash.verify("pw", tinyapp.password_hash.hash("pw"))
         """,
     )
-    pytester.runpytest().assert_outcomes(passed=2)
+    pytester.runpytest().assert_outcomes(passed=3)
     tiny_project(
         pytester,
         INI + "fastapi_db_hasher = tinyapp:password_hash\n",

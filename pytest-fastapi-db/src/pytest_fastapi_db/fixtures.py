@@ -9,7 +9,6 @@ one left fails.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import itertools
 from collections.abc import Callable, Coroutine, Iterator
@@ -22,7 +21,7 @@ from sqlalchemy import Engine
 from pytest_fastapi_db.config import ConfigError, resolve
 from pytest_fastapi_db.databases import TestDatabases
 from pytest_fastapi_db.engines import sync_url
-from pytest_fastapi_db.passwords import fast_password_hash
+from pytest_fastapi_db.passwords import FastHasher, fast_password_hash
 from pytest_fastapi_db.plugin import config_key, databases_key, run_dir_key, stashed, worker_name
 from pytest_fastapi_db.schema import Schema
 
@@ -106,27 +105,26 @@ def password_hash(pytestconfig: pytest.Config) -> PasswordHash | None:
 def _fastapi_db_hasher(
     pytestconfig: pytest.Config, password_hash: PasswordHash | None
 ) -> Iterator[None]:
-    """With ini `fastapi_db_hasher`: the app's module-level hasher swapped for the session for
-    one that hashes fast and still verifies the original's hashes; put back at the end."""
+    """With ini `fastapi_db_hasher`: the app's module-level `PasswordHash` made to hash fast for
+    the session (and still verify the original's hashes); put back at the end.
+
+    Changed in place, through its public `hashers` and `current_hasher`, rather than replaced on
+    its module: an app that did `from app.security import password_hash` elsewhere holds the same
+    object, so every copy hashes fast."""
     path = pytestconfig.stash[config_key].hasher
     if not path or password_hash is None:
         yield
         return
-    original = resolve(path, "fastapi_db_hasher")
-    module_path, _, attributes = path.partition(":")
-    owner_path, _, name = attributes.rpartition(".")
-    owner = (
-        resolve(f"{module_path}:{owner_path}", "fastapi_db_hasher")
-        if owner_path
-        else importlib.import_module(module_path)
-    )
-    if not hasattr(original, "hashers"):
+    hasher = resolve(path, "fastapi_db_hasher")
+    if not hasattr(hasher, "hashers") or not hasattr(hasher, "current_hasher"):
         raise ConfigError(f"fastapi_db_hasher = {path}: not a pwdlib PasswordHash")
-    setattr(owner, name, fast_password_hash(original))
+    saved = hasher.hashers, hasher.current_hasher
+    hasher.hashers = (FastHasher(), *saved[0])
+    hasher.current_hasher = hasher.hashers[0]
     try:
         yield
     finally:
-        setattr(owner, name, original)
+        hasher.hashers, hasher.current_hasher = saved
 
 
 def fixture_or_none(request: pytest.FixtureRequest, name: str) -> tuple[bool, Any]:
