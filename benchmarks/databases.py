@@ -1,7 +1,7 @@
 """Scratch databases on either engine for the in-process figures, and their one-off costs.
 
 A PostgreSQL server of the bench's own is linked from a scratch folder in the temp directory
-(its data and socket live in a short path, testkit.postgres says why); it is stopped and both
+(its data and socket live in a short path, pytest_fastapi_db.postgres says why); it is stopped and both
 folders removed whatever happens, Ctrl-C included. The one-off costs are what a test run pays
 once, before its first test: starting the server, building the migrated template, and per
 worker cloning it (`CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file copy on SQLite), then
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from benchmarks.core import Bench, Figure, engine_key, rounded
 
 if TYPE_CHECKING:
-    from testkit.databases import TestDatabases
-    from testkit.postgres import PostgresAddress
+    from pytest_fastapi_db.databases import TestDatabases
+    from pytest_fastapi_db.postgres import PostgresAddress
 
 FOLDER_PREFIX = "backend-bench-"
 DATABASE = "bench"
@@ -43,7 +43,7 @@ def scratch_folder() -> Iterator[Path]:
 @contextmanager
 def postgres_server(folder: Path) -> Iterator[PostgresAddress]:
     """A server of the bench's own, linked from `folder`, always stopped and removed at exit."""
-    from testkit.postgres import start_server, stop_server
+    from pytest_fastapi_db.postgres import start_server, stop_server
 
     try:
         yield start_server(folder)
@@ -53,13 +53,13 @@ def postgres_server(folder: Path) -> Iterator[PostgresAddress]:
 
 def databases_on(engine: str, folder: Path, address: PostgresAddress | None) -> TestDatabases:
     """The suite's own template-and-clones, on a folder (SQLite) or the bench's server."""
-    from testkit.databases import PostgresDatabases, SqliteDatabases, run_id
+    from pytest_fastapi_db.databases import PostgresDatabases, SqliteDatabases, run_id
 
     if engine == "sqlite":
-        return SqliteDatabases(folder)
+        return SqliteDatabases(folder, is_async=True)
     assert address is not None, "PostgreSQL needs a server"
     # Not `own_server`: the bench times real drops (drop_ms).
-    return PostgresDatabases(address, run_id(os.getpid()), own_server=False)
+    return PostgresDatabases(address, run_id(os.getpid()), own_server=False, is_async=True)
 
 
 @contextmanager
@@ -73,8 +73,10 @@ def scratch_database(engine: str) -> Iterator[tuple[Path, str | None]]:
             yield folder, None
             return
         with postgres_server(folder) as address:
+            from testkit.database import build_schema
+
             databases = databases_on(engine, folder, address)
-            databases.build_template()
+            databases.build_template(build_schema)
             try:
                 yield folder, databases.create(DATABASE)
             finally:
@@ -124,8 +126,10 @@ def one_off_costs(bench: Bench, samples: int, engine: str) -> list[Figure]:
 
 def sample(databases: TestDatabases, add: Callable[[str, float, float], None]) -> None:
     """One template build, then two clones and drops (the first clone warms the server)."""
+    from testkit.database import build_schema
+
     try:
-        add("template_build_s", timed(databases.build_template), 1.0)
+        add("template_build_s", timed(partial(databases.build_template, build_schema)), 1.0)
         for worker in ("gw0", "gw1"):
             add("clone_ms", timed(partial(databases.create, worker)), 1000.0)
             add("drop_ms", timed(partial(databases.drop, worker)), 1000.0)

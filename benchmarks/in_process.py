@@ -73,7 +73,9 @@ def db_isolation(
 ) -> Figure:
     from sqlalchemy import text
 
-    from testkit.database import recreate_schema, rolled_back_connection
+    from pytest_fastapi_db.isolation import rolled_back_connection
+
+    from testkit.database import recreate_schema
 
     figure = Figure(
         engine_key("db_isolation_ms", engine),
@@ -120,7 +122,8 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
     from pwdlib.hashers.bcrypt import BcryptHasher
 
     from backend.main import create_app
-    from testkit.passwords import fast_password_hash
+    from pytest_fastapi_db.passwords import fast_password_hash
+
     from testkit.settings import DEFAULT_PASSWORD
 
     figure = Figure(
@@ -165,8 +168,9 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
 
 
 def shared_data(bench: Bench, rounds: int, samples: int = 100) -> Figure:
-    from testkit.database import rolled_back_connection, savepoint, session_on
-    from testkit.passwords import fast_password_hash
+    from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
+    from pytest_fastapi_db.passwords import fast_password_hash
+
     from testkit.settings import DEFAULT_PASSWORD
     from testkit.shared_data import build_shared_video, shared_transaction
 

@@ -34,8 +34,9 @@ def request_time(
     """`request_<route>_ms`: median in-process time of one request, `samples` per round."""
     from backend.db import get_async_session
     from backend.main import create_app
-    from testkit.database import rolled_back_connection, session_on
-    from testkit.passwords import fast_password_hash
+    from pytest_fastapi_db.isolation import rolled_back_connection, session_on
+    from pytest_fastapi_db.passwords import fast_password_hash
+
     from testkit.settings import DEFAULT_PASSWORD
 
     path, authenticated = ROUTES[route]

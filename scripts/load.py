@@ -187,7 +187,7 @@ def database(engine: str, run_dir: Path) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite+aiosqlite:///{run_dir / 'load.sqlite3'}"
         return
-    from testkit.postgres import DatabaseSetupError, start_server, stop_server
+    from pytest_fastapi_db.postgres import DatabaseSetupError, start_server, stop_server
 
     try:
         try:
@@ -265,7 +265,7 @@ def load_average() -> float:
 
 
 def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
-    from testkit.run_dirs import SERVER_FILE
+    from pytest_fastapi_db.run_dirs import record_server
 
     folder = run_dir / engine
     folder.mkdir()
@@ -274,7 +274,7 @@ def run_engine(engine: str, options: Options, run_dir: Path) -> Result:
         load_before = load_average()
         try:
             with serving(sys.executable, folder, env, options.timeout, options.app, url) as server:
-                (run_dir / SERVER_FILE).write_text(str(server.pid))  # for a later sweep
+                record_server(run_dir, server.pid)  # for a later sweep
                 print(f"{engine}: serving at {server.url}; {options.users} users for "
                       f"{options.duration:g} s...", flush=True)  # fmt: skip
                 tally = run_users(server, options, folder)
@@ -310,8 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sigterm_as_ctrl_c()
     try:
         check_tools(options.engines)
-        sys.path.insert(0, str(ROOT))  # testkit and backend, from this checkout
-        from testkit.run_dirs import make_run_dir, remove_run_dir
+        from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
 
         run_dir = make_run_dir(RUN_PREFIX)  # after sweeping what killed runs left
         try:

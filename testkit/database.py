@@ -1,21 +1,28 @@
-"""Test isolation on a real database: one outer transaction, sessions joining it as SAVEPOINTs.
+"""This backend's schema for the bench, on the plugin's databases (pytest-fastapi-db).
 
-Code under test may commit: its commits only release a savepoint, and the rollback of the outer
-transaction at the end undoes everything. `recreate_schema` is the naive alternative the bench
-measures against.
+The suite gets the same through pytest.ini's `fastapi_db_*` keys; the bench times the pieces
+directly, so it builds them from the same two functions of the app (`backend.schema.upgrade`,
+`backend.models.Base`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from backend.config import Settings
 from backend.db import build_sync_engine
 from backend.models import Base
+from backend.schema import upgrade
+
+
+def build_schema(sync_url: str) -> None:
+    """Migrate the empty database at `sync_url` to head (a template's schema)."""
+    engine = build_sync_engine(sync_url)
+    try:
+        with engine.connect() as connection:
+            upgrade(connection)
+    finally:
+        engine.dispose()
 
 
 def create_schema(settings: Settings) -> Engine:
@@ -29,36 +36,3 @@ def recreate_schema(sync_engine: Engine) -> None:
     """The naive isolation: drop and create every table."""
     Base.metadata.drop_all(sync_engine)
     Base.metadata.create_all(sync_engine)
-
-
-@asynccontextmanager
-async def rolled_back_connection(async_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection inside a transaction that is rolled back at exit."""
-    connection = await async_engine.connect()
-    try:
-        transaction = await connection.begin()
-        try:
-            yield connection
-        finally:
-            await transaction.rollback()
-    finally:
-        # Always, even when the test failed: a leaked connection exhausts the pool.
-        await connection.close()
-
-
-def session_on(connection: AsyncConnection) -> AsyncSession:
-    """A session joining whatever transaction `connection` is in, as a SAVEPOINT."""
-    return AsyncSession(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-
-
-@asynccontextmanager
-async def savepoint(connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
-    """A nested transaction on `connection`, rolled back at exit."""
-    nested = await connection.begin_nested()
-    try:
-        yield connection
-    finally:
-        if nested.is_active:
-            await nested.rollback()

@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator, Hashable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
+from pytest_fastapi_db.databases import TestDatabases
+from pytest_fastapi_db.isolation import rolled_back_connection, session_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from backend.db import build_async_engine
 from backend.models import User, Video, WordStatus, utcnow
 from backend.services.vocabulary import word_counts
-from testkit.database import rolled_back_connection, session_on
-from testkit.databases import TestDatabases
 from testkit.settings import DEFAULT_PASSWORD
 
 SHARED_TITLE = "Shared clip: a cooking lesson"

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.database import DATABASES_ENV
-from tests.fixtures.run_dir import RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
+from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on
@@ -49,7 +48,7 @@ def child_tmpdir(run_dir: Path, tmp_path: Path) -> Path:
 
     A server the child starts is linked from the child's run directory, so when this run ends,
     or the next run sweeps it after a kill, the server a child left is found there and stopped
-    (tests/fixtures/run_dir.py). Under tmp_path it would be found by nothing.
+    (pytest_fastapi_db.run_dirs). Under tmp_path it would be found by nothing.
     """
     folder = run_dir / "children" / f"{worker_name()}-{tmp_path.name}"
     folder.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import httpx
+from pytest_fastapi_db.network import NetworkBlockedError
 import pytest
 
 from backend.db import get_async_session
 from backend.dependencies import get_transcription_service, get_translation_service
-from tests.fixtures.network import NetworkBlockedError
 
 
 def test_outbound_connections_are_blocked_with_a_clear_message():

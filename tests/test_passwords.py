@@ -12,13 +12,13 @@ from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
+from pytest_fastapi_db.passwords import FAST_PREFIX, FastHasher, fast_password_hash
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Environment, Settings
 from backend.dependencies import get_password_helper
 from backend.main import ConfigurationError, create_app
 from backend.models import User
-from testkit.passwords import FAST_PREFIX, FastHasher, fast_password_hash
 
 HANG_GUARD = 30.0  # seconds: what a stuck test waits at most, never what one measures
 
@@ -38,7 +38,7 @@ def test_fast_hash_is_deterministic_and_verifies():
 @pytest.mark.slow
 def test_fast_hash_is_the_same_in_another_process():
     """Unlike `hash()`, the digest does not change per process (xdist workers, reruns)."""
-    code = "from testkit.passwords import FastHasher; print(FastHasher().hash('pw'))"
+    code = "from pytest_fastapi_db.passwords import FastHasher; print(FastHasher().hash('pw'))"
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )

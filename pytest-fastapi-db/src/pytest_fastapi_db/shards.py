@@ -1,4 +1,4 @@
-"""Exact CI slices under shuffling: pytest-split slices a canonical order (`-p testkit.shards`).
+"""Exact CI slices under shuffling: pytest-split slices a canonical order (the plugin registers it).
 
 Why this exists. pytest-randomly shuffles in a `wrapper=True, tryfirst=True` hook of
 `pytest_collection_modifyitems`, before the `yield`: that runs before every non-wrapper
@@ -17,8 +17,8 @@ runs shuffled. Without `--splits` it changes nothing. Both of pytest-split's alg
 this way: `duration_based_chunks` cuts the sorted list; `least_duration` (pytest.ini's choice)
 sorts by name then duration, stably, so its ties fall back on this order too.
 
-testkit/ does not import pytest (tests/test_structure.py): the marker comes from pluggy, which
-is what `pytest.hookimpl` is, and the types are the two attributes used.
+The marker comes from pluggy, which is what `pytest.hookimpl` is, and the types are the two
+attributes used: the module is importable (and testable) without a pytest run.
 """
 
 from __future__ import annotations

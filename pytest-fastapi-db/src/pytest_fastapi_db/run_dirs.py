@@ -4,8 +4,8 @@ A run makes its directory with its own pid in it (`owner.pid`) and removes it at
 failure and on Ctrl-C (`remove_run_dir`). A run killed outright (SIGKILL) cannot, so every
 start sweeps the directories of its kind whose owner is gone. Removing one first stops what was
 started from it: the PostgreSQL servers linked in it (testkit.postgres keeps a server in a
-short path of its own, linked from its owner's directory), and the server process named in
-`server.pid` (`nox -s load`'s `python -m backend`).
+short path of its own, linked from its owner's directory), and the server process a tool
+recorded with `record_server` (its pid and command line in `server.pid`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import signal
 import tempfile
 from pathlib import Path
 
-from testkit.postgres import SERVER_LINK, stop_server
-from testkit.processes import alive
+from pytest_fastapi_db.postgres import SERVER_LINK, stop_server
+from pytest_fastapi_db.processes import alive
 
 OWNER_FILE = "owner.pid"
-# The pid (and process group) of a server a run started, such as `python -m backend`.
+# The pid (and process group) of a server a run started, and its command line.
 SERVER_FILE = "server.pid"
 
 
@@ -56,26 +56,37 @@ def remove_run_dir(run_dir: Path) -> None:
     for folder, folders, files in os.walk(run_dir):
         if SERVER_LINK in folders or SERVER_LINK in files:
             stop_server(Path(folder))
-    _end_process_group(_pid_in(run_dir / SERVER_FILE))
+    _end_process_group(run_dir / SERVER_FILE)
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def record_server(run_dir: Path, pid: int) -> None:
+    """Note the server process `pid` (a process group leader) started from `run_dir`: removing
+    `run_dir`, or sweeping it after a kill, ends that process group."""
+    (run_dir / SERVER_FILE).write_text(f"{pid}\n{_command_line(pid)}")
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""  # no /proc (macOS), or gone meanwhile
 
 
 def _pid_in(path: Path) -> int | None:
     try:
-        return int(path.read_text())
+        return int(path.read_text().split("\n")[0])
     except (OSError, ValueError):
         return None
 
 
-def _end_process_group(pid: int | None) -> None:
-    """Kill the process group a server led, if that pid still is one of our servers (a pid
+def _end_process_group(server_file: Path) -> None:
+    """Kill the process group a server led, if that pid still runs the command recorded (a pid
     from an old file may since have been given to an unrelated process)."""
+    pid = _pid_in(server_file)
     if pid is None or not alive(pid):
         return
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return  # no /proc (macOS), or gone meanwhile: leave it rather than guess
-    if b"backend" in command:
+    recorded = server_file.read_text().partition("\n")[2]
+    if recorded and recorded == _command_line(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)

@@ -2,7 +2,7 @@
 
 pytest-split alone slices whatever order it is handed, and pytest-randomly hands it a different
 shuffle in every process: four slices of the suite, each with its own seed, held duplicates and
-lost tests, silently. testkit/shards.py has pytest-split slice node-id order instead. These
+lost tests, silently. pytest_fastapi_db/shards.py has pytest-split slice node-id order instead. These
 tests prove the slices partition a suite (every test once, none twice, none lost) for 2 to 5
 slices, and for pytest-split's default algorithm (the one that broke), each slice collected in
 its own process (its own hash seed too) with a different shuffling seed; and that tests the
@@ -10,7 +10,7 @@ durations file does not know yet (new tests) still land in exactly one slice.
 
 The suite sliced is a generated one shaped like ours (modules, classes, parametrized tests),
 with a durations file: the slicing depends only on node ids and durations, and a child that
-collects 120 generated tests starts in a fraction of the time one collecting our 660 does.
+collects 120 generated tests starts in a fraction of the time a real suite's does.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.child_runs import ROOT, child_env
+from support import child_env
 
 pytestmark = pytest.mark.slow
 # Only the plugins slicing involves, as pytest.ini loads them for the real suite; the negative
 # control leaves out ours.
 WITHOUT_OURS = ["-p", "pytest_randomly", "-p", "pytest_split.plugin"]
-PLUGINS = [*WITHOUT_OURS, "-p", "testkit.shards"]
+PLUGINS = [*WITHOUT_OURS, "-p", "pytest_fastapi_db.shards"]
 MODULE = """\
 import pytest
 
@@ -67,7 +67,7 @@ def suite(tmp_path: Path) -> tuple[Path, list[str]]:
     """A generated suite and a durations file for every test of it (uneven, as real ones are)."""
     folder = tmp_path / "suite"
     folder.mkdir()
-    (folder / "pytest.ini").write_text(f"[pytest]\npythonpath = {ROOT}\n")
+    (folder / "pytest.ini").write_text("[pytest]\n")
     nodeids = generated_suite(folder)
     timings = random.Random(7)
     durations = {nodeid: round(timings.lognormvariate(-3, 1.5), 4) for nodeid in nodeids}

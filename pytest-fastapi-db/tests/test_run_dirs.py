@@ -1,8 +1,8 @@
 """What a killed run left is swept by the next one: its directory, and the server it started.
 
-`nox -s load` names the `python -m backend` it started in `server.pid` (testkit.run_dirs);
-a load killed outright leaves that server running, and the next start ends it. Here a shell
-whose command line names `backend` stands in for it.
+A tool names the server it started with `record_server` (its pid and command line in
+`server.pid`); one killed outright leaves that server running, and the next start ends it,
+if that pid still runs the command recorded. Here a shell stands in for the server.
 """
 
 from __future__ import annotations
@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from testkit.run_dirs import OWNER_FILE, SERVER_FILE, make_run_dir, sweep_abandoned_run_dirs
+from pytest_fastapi_db.run_dirs import (
+    OWNER_FILE,
+    SERVER_FILE,
+    make_run_dir,
+    record_server,
+    sweep_abandoned_run_dirs,
+)
 
-PREFIX = "backend-sweep-test-"
+PREFIX = "fastapi-db-sweep-test-"
 
 
 def dead_pid() -> int:
@@ -27,8 +33,8 @@ def dead_pid() -> int:
 
 @pytest.fixture
 def server() -> Iterator[subprocess.Popen[bytes]]:
-    """A process group led by a shell named like the server (`sh -c ... backend`)."""
-    process = subprocess.Popen(["sh", "-c", "sleep 60; :", "backend"], start_new_session=True)
+    """A process group led by a shell, standing in for a server."""
+    process = subprocess.Popen(["sh", "-c", "sleep 60; :", "server"], start_new_session=True)
     yield process
     if process.poll() is None:
         process.kill()
@@ -40,7 +46,7 @@ def abandoned(parent: Path, owner: int, server_pid: int | None) -> Path:
     folder.mkdir()
     (folder / OWNER_FILE).write_text(str(owner))
     if server_pid is not None:
-        (folder / SERVER_FILE).write_text(str(server_pid))
+        record_server(folder, server_pid)
     return folder
 
 
@@ -55,7 +61,7 @@ def test_a_dead_owners_directory_goes_with_its_server(tmp_path, server):
 
 def test_a_live_owners_directory_and_server_stay(tmp_path, server):
     folder = make_run_dir(PREFIX, tmp_path)  # owned by this process
-    (folder / SERVER_FILE).write_text(str(server.pid))
+    record_server(folder, server.pid)
 
     assert sweep_abandoned_run_dirs(tmp_path, PREFIX) == []
 
@@ -65,10 +71,11 @@ def test_a_live_owners_directory_and_server_stay(tmp_path, server):
 
 def test_a_pid_now_given_to_another_program_is_left_alone(tmp_path):
     """A server pid from an old file may since belong to something else: only a process whose
-    command line names `backend` is ended."""
+    command line is the one recorded is ended."""
     other = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
-        folder = abandoned(tmp_path, dead_pid(), other.pid)
+        folder = abandoned(tmp_path, dead_pid(), None)
+        (folder / SERVER_FILE).write_text(f"{other.pid}\nsh -c sleep 60; : server ")
 
         assert sweep_abandoned_run_dirs(tmp_path, PREFIX) == [folder]
 

