@@ -2,8 +2,8 @@
 
 It takes the client's terminal as its fds 0, 1 and 2 (so colours, `--pdb`, `-s` and the width
 work), its argv, cwd, umask and whole environment, leads a process group of its own (the
-client forwards signals to it), forgets the server's files and its own copy of the checkout's
-modules (a run imports the project fresh), then runs pytest's console entry point and exits as
+client forwards signals to it), forgets the server's files and every module from outside the
+installed packages (a run imports the project, and this plugin, afresh), then runs pytest's console entry point and exits as
 the interpreter would have.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from pytest_fastapi_db.warm.preload import Preloader, append_list, is_checkouts
+from pytest_fastapi_db.warm.preload import Preloader, append_list, is_runs_own
 
 # Signals the server handles for itself, back to what a fresh interpreter has.
 SERVER_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP)
@@ -64,7 +64,7 @@ def become(
     replace_std_streams()
     sys.argv = [request["script"], *request["args"]]
     for name, module in list(sys.modules.items()):
-        if is_checkouts(module, preloader.roots, preloader.checkout):
+        if is_runs_own(name, module, preloader.roots):
             del sys.modules[name]
     with contextlib.suppress(ValueError):
         sys.meta_path.remove(preloader.hook)

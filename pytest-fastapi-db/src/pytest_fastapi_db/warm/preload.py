@@ -16,6 +16,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import site
 import sys
 import sysconfig
 import warnings
@@ -24,14 +25,19 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+PLUGIN = __name__.partition(".")[0]
 REWRITE_MARK = "rewrite"
 NEVER_MARK = "never"
 
 
 def package_roots() -> tuple[str, ...]:
-    """The directories a preloaded module's file must be in (with a trailing separator)."""
+    """The directories a preloaded module's file must be in (with a trailing separator): the
+    standard library and the installed packages, never a checkout or a temporary folder."""
     paths = sysconfig.get_paths()
     folders = {paths[name] for name in ("purelib", "platlib", "stdlib", "platstdlib")}
+    folders.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        folders.add(site.getusersitepackages())
     return tuple(os.path.join(os.path.realpath(folder), "") for folder in folders)
 
 
@@ -47,10 +53,13 @@ def is_third_party(module: Any, roots: tuple[str, ...]) -> bool:
     return path is not None and path.startswith(roots)
 
 
-def is_checkouts(module: Any, roots: tuple[str, ...], checkout: str) -> bool:
-    """The project's own code: in the checkout, outside the environment's packages."""
+def is_runs_own(name: str, module: Any, roots: tuple[str, ...]) -> bool:
+    """What a run must import afresh: code from outside the installed packages (the project's,
+    an editable install's) and this plugin, which pytest loads and marks for rewriting."""
+    if name == PLUGIN or name.startswith(f"{PLUGIN}."):
+        return True
     path = module_file(module)
-    return path is not None and path.startswith(checkout) and not path.startswith(roots)
+    return path is not None and not path.startswith(roots)
 
 
 def is_rewritten(module: Any) -> bool:
@@ -111,10 +120,9 @@ class _HookConfig:
 class Preloader:
     """Imports modules into the server, as rewritten as a cold run would have them."""
 
-    def __init__(self, checkout: Path, learned: Path, pass_hook: bool) -> None:
+    def __init__(self, learned: Path, pass_hook: bool) -> None:
         from _pytest.assertion.rewrite import AssertionRewritingHook
 
-        self.checkout = os.path.join(os.path.realpath(checkout), "")
         self.learned = learned
         self.roots = package_roots()
         self.hook = AssertionRewritingHook(_HookConfig(pass_hook))  # type: ignore[arg-type]
@@ -141,7 +149,7 @@ class Preloader:
                 plugins.extend(point.value.partition(":")[0].strip() for point in points)
         with self.installed():
             for name in dict.fromkeys(plugins):
-                if not self.in_checkout(name):
+                if self.installed_package(name):
                     self.load(name, rewrite=False, record=False)
         self.learn()
 
@@ -187,21 +195,23 @@ class Preloader:
             append_list(self.learned, [(name, NEVER_MARK)])
         return False
 
-    def in_checkout(self, name: str) -> bool:
-        """Whether a top-level module is the project's own (an editable install of it)."""
+    def installed_package(self, name: str) -> bool:
+        """Whether a plugin's top-level module is an installed package's (not an editable
+        install of a project, this plugin included)."""
+        top = name.partition(".")[0]
+        if top == PLUGIN:
+            return False
         with contextlib.suppress(ImportError, ValueError):
-            spec = importlib.util.find_spec(name.partition(".")[0])
-            origin = spec.origin if spec is not None else None
-            if origin:
-                path = os.path.realpath(origin)
-                return path.startswith(self.checkout) and not path.startswith(self.roots)
+            spec = importlib.util.find_spec(top)
+            if spec is not None and spec.origin:
+                return os.path.realpath(spec.origin).startswith(self.roots)
         return False
 
     def _outside(self, names: set[str]) -> str | None:
-        """Why modules just imported must not stay: one of them is the checkout's."""
+        """Why modules just imported must not stay: one of them is a run's own."""
         for new in sorted(names):
-            if is_checkouts(sys.modules.get(new), self.roots, self.checkout):
-                return f"imports the checkout's module {new}"
+            if is_runs_own(new, sys.modules.get(new), self.roots):
+                return f"imports {new}, which each run imports afresh"
         return None
 
     def report(self, before: set[str]) -> list[tuple[str, str]]:

@@ -80,7 +80,7 @@ class Server:
         self.lock_fd = -1
         self.wake_r, self.wake_w = os.pipe()
         self.snapshot = Snapshot.take(place.root, os.environ)
-        self.preloader = Preloader(place.root, place.modules, assertion_pass_hook(place.root))
+        self.preloader = Preloader(place.modules, assertion_pass_hook(place.root))
 
     # Start-up and shut-down
 
