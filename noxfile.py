@@ -1,7 +1,8 @@
 """Developer workflows. `nox -l` lists them; plain `nox` runs `fast`.
 
-Every session runs the same suite on the same fixture package (tests/fixtures/); they differ
-only in how. Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_auth.py -k login`.
+Every session runs the same suite on the same fixtures (tests/fixtures/, on the pytest-fastapi-db
+plugin in pytest-fastapi-db/); they differ only in how. `ci`, `tests`, `lowest` and `newest` also
+run the plugin's own tests (pytest-fastapi-db/tests). Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_auth.py -k login`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ ENGINES = ("sqlite", "postgresql")
 DURATIONS = ".test_durations"
 # Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
 SLICES = Path("build/slices")
+# The plugin's folder: its own tests, and its coverage settings in its pyproject.toml.
+PLUGIN = "pytest-fastapi-db"
+PLUGIN_COVERAGE = f"--rcfile={PLUGIN}/pyproject.toml"
 WORKFLOW = ".github/workflows/ci.yml"
 
 
@@ -88,7 +92,9 @@ def install_resolved(session: nox.Session, resolution: str) -> None:
     environment, then synced into it exactly."""
     require_uv(session)
     pins = Path(session.virtualenv.location) / f"{resolution}.txt"
-    session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
+    # The plugin's pyproject.toml too: its bounds are direct ones, taken at their lowest as well.
+    session.run_install("uv", "pip", "compile", "pyproject.toml", f"{PLUGIN}/pyproject.toml",
+                        "--extra=postgres",
                         "--group=postgres", f"--resolution={resolution}", "--upgrade",
                         "--no-header", "--output-file", str(pins))  # fmt: skip
     session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
@@ -101,9 +107,25 @@ def engine_args(engine: str) -> list[str]:
 
 
 def both_engines(session: nox.Session) -> None:
-    """The whole suite in parallel on SQLite, then on PostgreSQL: `ci` without coverage."""
+    """The whole suite in parallel on SQLite, then on PostgreSQL, then the plugin's own tests:
+    `ci` without coverage."""
     for engine in ENGINES:
         session.run("pytest", *XDIST, *engine_args(engine), "-q", *session.posargs)
+    session.run("pytest", f"{PLUGIN}/tests", *XDIST, "-q")
+
+
+def plugin_coverage(session: nox.Session) -> None:
+    """The plugin's own tests under coverage of `pytest_fastapi_db` (branch, 90% floor).
+
+    `coverage run`, not pytest-cov: pytest imports an installed plugin before pytest-cov starts
+    measuring, which would count every definition line as missed. Its `patch = subprocess`
+    measures the xdist workers and the child runs too.
+    """
+    session.run("coverage", "erase", PLUGIN_COVERAGE)
+    session.run("coverage", "run", PLUGIN_COVERAGE, "-m", "pytest", f"{PLUGIN}/tests", *XDIST,
+                "-q", f"--junitxml=build/junit-{PLUGIN}.xml")  # fmt: skip
+    session.run("coverage", "combine", "-q", PLUGIN_COVERAGE)
+    session.run("coverage", "report", PLUGIN_COVERAGE)
 
 
 @nox.session
@@ -159,12 +181,14 @@ def postgres(session: nox.Session) -> None:
 
 @nox.session
 def ci(session: nox.Session) -> None:
-    """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); typecheck.
+    """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); the plugin's
+    own tests with its coverage (90%); typecheck.
 
     `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
     `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
-    and applies the floor once. Other arguments go to pytest.
+    and applies the floor once; slice 1 also runs the plugin's tests. Other arguments go to
+    pytest (the backend's runs).
     """
     options = ci_options(session)
     install(session, "coverage", extras=("postgres",))
@@ -186,6 +210,8 @@ def ci(session: nox.Session) -> None:
                     "--durations=5", *options.pytest_args,
                     env={"COVERAGE_FILE": f"{SLICES}/.coverage.{name}"})  # fmt: skip
         session.log(f"Slice {name}: coverage data and JUnit in {SLICES}/; no floor on a slice.")
+    if options.splits is None or options.group == 1:
+        plugin_coverage(session)
     if options.splits is None:
         session.notify("typecheck")
     else:

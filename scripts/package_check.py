@@ -12,7 +12,10 @@
 - `python -m backend` started from an empty temporary directory, so the checkout is not on
   sys.path and the installed package is what runs, on a free port with a temporary
   DATABASE_URL and MEDIA_DIR: it migrates the new database and must answer `GET /health` with
-  200 within the timeout, or the check fails showing the server's output. Then it is stopped.
+  200 within the timeout, or the check fails showing the server's output. Then it is stopped;
+- the pytest plugin (pytest-fastapi-db/) the same way, in the same venv: its wheel (checked to
+  hold every file of its package, `py.typed` too) or an editable install, then pytest run from
+  the empty directory must list the plugin's options (its `pytest11` entry point loads it).
 
 Everything temporary is removed at the end, on failure and on Ctrl-C, and the server's whole
 process group is killed. Exits 0 when every check passed, 1 when one failed, 2 when the Python
@@ -35,6 +38,8 @@ from pathlib import Path
 from served import PACKAGE, ROOT, NotServing, serving, sigterm_as_ctrl_c, tail
 
 MODES = ("wheel", "editable")
+PLUGIN = "pytest-fastapi-db"
+PLUGIN_PACKAGE = "pytest_fastapi_db"
 MINIMUM = (3, 11)  # pyproject.toml's requires-python
 # Left out of the copy a wheel is built from: nothing of them belongs in a wheel.
 NOT_SOURCES = (".git", ".nox", ".venv", "build", "dist", "media", "*.egg-info", "__pycache__",
@@ -135,11 +140,11 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def missing_from_wheel(wheel: Path, source: Path) -> list[str]:
+def missing_from_wheel(wheel: Path, source: Path, package_name: str = PACKAGE) -> list[str]:
     """Files of the package in `source` that the wheel lacks (package data included)."""
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
-    package = source / PACKAGE
+    package = source / package_name
     expected = {
         path.relative_to(source).as_posix()
         for path in package.rglob("*")
@@ -148,28 +153,41 @@ def missing_from_wheel(wheel: Path, source: Path) -> list[str]:
     return sorted(expected - shipped)
 
 
-def install_wheel(python: Path, work: Path, env: dict[str, str]) -> str:
-    """Build a wheel from a copy of the checkout, check its contents, install it."""
-    source = work / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
-    dist = work / "dist"
+def build_and_install(
+    python: Path, work: Path, env: dict[str, str], source: Path, packages: Path, package: str
+) -> str:
+    """Build the wheel of the project in `source`, check it holds every file of `package` (in
+    `packages`), install it; its name."""
+    dist = work / f"dist-{source.name}"
     run([python, "-m", "pip", "wheel", "--no-deps", "-w", dist, source], cwd=work,
-        what="building the wheel", env=env)  # fmt: skip
+        what=f"building the wheel of {source.name}", env=env)  # fmt: skip
     wheels = sorted(dist.glob("*.whl"))
     if len(wheels) != 1:
         raise CheckFailed(f"expected one wheel in {dist}, found {[w.name for w in wheels]}")
-    missing = missing_from_wheel(wheels[0], source)
+    missing = missing_from_wheel(wheels[0], packages, package)
     if missing:
-        raise CheckFailed(f"{wheels[0].name} lacks files of {PACKAGE}/: {', '.join(missing)}")
-    run([python, "-m", "pip", "install", wheels[0]], cwd=work, what="installing the wheel",
-        env=env)  # fmt: skip
+        raise CheckFailed(f"{wheels[0].name} lacks files of {package}/: {', '.join(missing)}")
+    run([python, "-m", "pip", "install", wheels[0]], cwd=work,
+        what=f"installing {wheels[0].name}", env=env)  # fmt: skip
     return wheels[0].name
 
 
+def install_wheel(python: Path, work: Path, env: dict[str, str]) -> str:
+    """Build the wheels from a copy of the checkout, check their contents, install them."""
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    app = build_and_install(python, work, env, source, source, PACKAGE)
+    plugin = source / PLUGIN
+    return f"{app} and " + build_and_install(
+        python, work, env, plugin, plugin / "src", PLUGIN_PACKAGE
+    )
+
+
 def install_editable(python: Path, work: Path, env: dict[str, str]) -> str:
-    run([python, "-m", "pip", "install", "-e", ROOT], cwd=work, what="the editable install",
-        env=env)  # fmt: skip
-    return f"editable {ROOT}"
+    for project in (ROOT, ROOT / PLUGIN):
+        run([python, "-m", "pip", "install", "-e", project], cwd=work,
+            what=f"the editable install of {project.name}", env=env)  # fmt: skip
+    return f"editable {ROOT} and {ROOT / PLUGIN}"
 
 
 def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
@@ -200,6 +218,11 @@ def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
         expected = venv if mode == "wheel" else ROOT
         if not Path(where).resolve().is_relative_to(expected.resolve()):
             raise CheckFailed(f"{PACKAGE} should come from {expected}, came from {where}")
+        options = run([venv_py, "-m", "pytest", "--help"], cwd=run_dir,
+                      what="pytest with the plugin installed", env=env)  # fmt: skip
+        if "--db-isolation" not in options:
+            raise CheckFailed(f"pytest does not load {PLUGIN}: no --db-isolation in its --help")
+        print(f"{prefix} pytest loads {PLUGIN} (its pytest11 entry point)", flush=True)
         try:
             with serving(venv_py, run_dir, env, timeout) as server:
                 print(f"{prefix} /health 200 in {server.started_in:.1f} s", flush=True)

@@ -1,4 +1,5 @@
-"""The fixture package's database promises, each checked by behaviour."""
+"""The database promises on this backend (pytest-fastapi-db, as pytest.ini configures it),
+each checked by behaviour."""
 
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ async def test_app_sessions_see_the_test_transaction(app, db_session, client, au
 def test_sync_and_async_engines_share_this_workers_database(sync_engine, async_engine):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     assert sync_engine.url.database == async_engine.url.database
-    # A file of its own on SQLite, a database of its own on PostgreSQL (testkit/databases.py).
+    # A file of its own on SQLite, a database of its own on PostgreSQL (pytest_fastapi_db.databases).
     name = Path(sync_engine.url.database).name
-    assert name == f"db-{worker}.sqlite3" or re.fullmatch(rf"backend_test_\w+_{worker}", name)
+    assert name == f"db-{worker}.sqlite3" or re.fullmatch(rf"fastapi_db_test_\w+_{worker}", name)
 
 
 async def test_a_row_written_by_the_sync_engine_is_read_by_the_async_one(sync_engine, async_engine):

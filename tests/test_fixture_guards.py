@@ -1,53 +1,15 @@
-"""The fixture package's guards: network, fakes, overrides, and the real engine left unloaded."""
+"""This suite's guards: its fakes in every test's app, and the real engine left unloaded (the
+plugin's own guards are proved in pytest-fastapi-db/tests/test_guards.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import subprocess
 import sys
 
-import httpx
-from pytest_fastapi_db.network import NetworkBlockedError
 import pytest
 
 from backend.db import get_async_session
 from backend.dependencies import get_transcription_service, get_translation_service
-
-
-def test_outbound_connections_are_blocked_with_a_clear_message():
-    with (
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
-        pytest.raises(NetworkBlockedError, match=r"10\.1\.2\.3:80.*allow_network"),
-    ):
-        sock.connect(("10.1.2.3", 80))
-
-
-def test_dns_lookups_are_blocked():
-    with pytest.raises(NetworkBlockedError, match=r"example\.com"):
-        socket.getaddrinfo("example.com", 443)
-
-
-async def test_an_http_client_cannot_leave_the_machine():
-    async with httpx.AsyncClient() as outside:
-        with pytest.raises(NetworkBlockedError, match=r"translation\.example"):
-            await outside.get("http://translation.example/translate")
-
-
-async def test_loopback_and_the_event_loop_still_work():
-    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(await reader.read(5))
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(echo, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"hello")
-        assert await reader.read(5) == b"hello"
-        writer.close()
-        await writer.wait_closed()
 
 
 async def test_app_holds_exactly_this_tests_overrides(app, transcription, translation):

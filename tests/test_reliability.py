@@ -74,7 +74,7 @@ def test_two_xdist_workers_never_share_a_database(tmp_path: Path, run_dir: Path,
     for worker, names in databases.items():
         [database] = names  # one database per worker, all its tests long
         if engine == "postgresql":
-            assert database.startswith("backend_test_")
+            assert database.startswith("fastapi_db_test_")
             assert database.endswith(f"_{worker}")
         else:
             assert Path(database).name == f"db-{worker}.sqlite3"

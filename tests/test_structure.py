@@ -3,6 +3,8 @@
 - Nothing outside `tests/` imports from `tests/`: what tools share with the suite is `testkit/`.
 - `testkit/` is importable without pytest, so the bench and scripts can use it as a library.
 - Routers never import routers: what two routes share is a query, a service or a dependency.
+- The plugin (pytest-fastapi-db/) knows nothing of this backend, and its library modules (what
+  the bench and scripts import) are importable without pytest.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "scripts", "noxfile.py")
+PLUGIN = "pytest-fastapi-db/src/pytest_fastapi_db"
+OUTSIDE_TESTS = ("backend", "testkit", "benchmarks", "scripts", "noxfile.py", PLUGIN)
+# The plugin's modules that hold fixtures and hooks; the others are a library.
+PLUGIN_HOOKS = {"plugin", "fixtures", "aio_fixtures", "sync_fixtures", "aio", "network", "config",
+                "doctor"}  # fmt: skip
 
 
 def python_files(*names: str) -> list[Path]:
@@ -53,6 +59,26 @@ def test_testkit_does_not_need_pytest():
     needing = [
         str(path.relative_to(ROOT))
         for path in python_files("testkit")
+        if {top_level(m) for m in imported_modules(path)} & {"pytest", "pytest_asyncio", "_pytest"}
+    ]
+    assert needing == []
+
+
+def test_the_plugin_knows_nothing_of_this_backend():
+    ours = {"backend", "testkit", "tests", "benchmarks", "scripts"}
+    found = {
+        path.name: sorted(m for m in imported_modules(path) if top_level(m) in ours)
+        for path in python_files(PLUGIN)
+    }
+    assert {name: modules for name, modules in found.items() if modules} == {}
+
+
+def test_the_plugins_library_modules_do_not_need_pytest():
+    library = [path for path in python_files(PLUGIN) if path.stem not in PLUGIN_HOOKS]
+    assert len(library) >= 8  # the check sees them
+    needing = [
+        path.name
+        for path in library
         if {top_level(m) for m in imported_modules(path)} & {"pytest", "pytest_asyncio", "_pytest"}
     ]
     assert needing == []

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# pytester's in-process runs drop the modules they imported when they end; SQLAlchemy's
+# PostgreSQL dialect registers functions globally on import, and warns (an error here) when a
+# later run imports it again. Imported once here, it outlives every run.
+import sqlalchemy.dialects.postgresql  # noqa: F401
+
 from pytest_fastapi_db.postgres import stop_server
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
 from support import run_dirs

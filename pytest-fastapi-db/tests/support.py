@@ -41,6 +41,7 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
+from pwdlib import PasswordHash
 from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,7 +68,21 @@ def seed(connection) -> None:
     connection.execute(Item.__table__.insert().values(name="seeded"))
 
 
+# A module-level hasher, as many apps have (ini `fastapi_db_hasher` swaps it).
+password_hash = PasswordHash.recommended()
 app = FastAPI()
+
+
+def create_app(password_hash: PasswordHash | None = None) -> FastAPI:
+    """A factory, as other apps have (ini `fastapi_db_hasher_param` hands it the hasher)."""
+    made = FastAPI()
+    made.state.password_hash = password_hash
+    return made
+
+
+@app.get("/hash/{password}")
+def hashed(password: str) -> str:
+    return password_hash.hash(password)  # looked up when called: a swap reaches it
 
 
 @app.post("/items/{name}")

@@ -3,7 +3,7 @@
 A run makes its directory with its own pid in it (`owner.pid`) and removes it at the end, on
 failure and on Ctrl-C (`remove_run_dir`). A run killed outright (SIGKILL) cannot, so every
 start sweeps the directories of its kind whose owner is gone. Removing one first stops what was
-started from it: the PostgreSQL servers linked in it (testkit.postgres keeps a server in a
+started from it: the PostgreSQL servers linked in it (pytest_fastapi_db.postgres keeps a server in a
 short path of its own, linked from its owner's directory), and the server process a tool
 recorded with `record_server` (its pid and command line in `server.pid`).
 """
