@@ -127,6 +127,9 @@ class Preloader:
         self.roots = package_roots()
         self.hook = AssertionRewritingHook(_HookConfig(pass_hook))  # type: ignore[arg-type]
         self.skipped: dict[str, str] = {}
+        # Set when an import started a thread, which cannot be undone: the server must start
+        # afresh (the list now says never for that module).
+        self.threaded: str | None = None
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -147,9 +150,12 @@ class Preloader:
             if points:
                 self.hook.mark_rewrite(*top_level_names(dist))
                 plugins.extend(point.value.partition(":")[0].strip() for point in points)
+        never = {name for name, mark in read_list(self.learned).items() if mark == NEVER_MARK}
         with self.installed():
             for name in dict.fromkeys(plugins):
-                if self.installed_package(name):
+                if self.threaded is not None:
+                    break
+                if name not in never and self.installed_package(name):
                     self.load(name, rewrite=False, record=False)
         self.learn()
 
@@ -158,6 +164,8 @@ class Preloader:
         loaded = []
         with self.installed():
             for name, mark in read_list(self.learned).items():
+                if self.threaded is not None:
+                    break
                 if name in sys.modules or name in self.skipped or mark == NEVER_MARK:
                     continue
                 if self.load(name, rewrite=mark == REWRITE_MARK, record=True):
@@ -183,15 +191,14 @@ class Preloader:
             reason = self._outside(set(sys.modules) - before)
         if reason is None and thread_count() != threads:
             reason = "started a thread when imported"
-            # A thread cannot be undone: this server stops forking (Server checks) and the
-            # list says never, for the next one.
+            self.threaded = f"{name} started a thread when imported"
         if reason is None:
             return True
         for new in set(sys.modules) - before:
             sys.modules.pop(new, None)
         self.skipped[name] = reason
         print(f"not preloaded: {name}: {reason}", file=sys.stderr, flush=True)
-        if record:
+        if record or self.threaded:
             append_list(self.learned, [(name, NEVER_MARK)])
         return False
 

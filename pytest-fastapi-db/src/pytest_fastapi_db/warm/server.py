@@ -21,6 +21,7 @@ sys.path[0] = SCRIPTS
 import configparser  # noqa: E402
 import contextlib  # noqa: E402
 import fcntl  # noqa: E402
+import json  # noqa: E402
 import gc  # noqa: E402
 import os  # noqa: E402
 import selectors  # noqa: E402
@@ -29,11 +30,12 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
 import tomllib  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from pytest_fastapi_db.warm import child  # noqa: E402
+from pytest_fastapi_db.warm import child, postgres  # noqa: E402
 from pytest_fastapi_db.warm.preload import Preloader, thread_count  # noqa: E402
 from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     DEFAULT_IDLE_S,
@@ -62,6 +64,7 @@ class Run:
     pid: int
     conn: socket.socket
     kill_at: float | None = None
+    postgres_tag: str | None = None  # the schema's tag of a run on the warm PostgreSQL
 
 
 class Server:
@@ -79,6 +82,10 @@ class Server:
         self.listener: socket.socket | None = None
         self.lock_fd = -1
         self.wake_r, self.wake_w = os.pipe()
+        # PostgreSQL, from the first run that asks for it (warm.postgres).
+        self.postgres_url: str | None = None
+        self.spare_tag: str | None = None  # the tag of the spare that is ready, if one is
+        self.helpers: dict[int, str] = {}  # pid -> the tag of the spare it is making
         self.snapshot = Snapshot.take(place.root, os.environ)
         self.preloader = Preloader(place.modules, assertion_pass_hook(place.root))
 
@@ -215,8 +222,13 @@ class Server:
         elif command == "run" and len(fds) == 3:
             cold = self.cold_reason(request)
             if cold is None:
-                self.start_run(conn, request, fds)
-                return
+                try:
+                    tag = self.postgres_for(request)
+                except WarmError as error:
+                    cold = str(error)
+                else:
+                    self.start_run(conn, request, fds, tag)
+                    return
             send(conn, {"cold": cold})
         else:
             send(conn, {"error": f"not a request this server knows: {command!r}"})
@@ -236,7 +248,9 @@ class Server:
             return f"{changed}; a new warm server is starting"
         return None
 
-    def start_run(self, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    def start_run(
+        self, conn: socket.socket, request: dict[str, Any], fds: list[int], tag: str | None
+    ) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         # What the server holds goes out of the collector's sight: a run's collections (pytest
@@ -249,7 +263,7 @@ class Server:
             os.setpgid(pid, pid)  # the child does it too; whichever comes first
         for fd in fds:
             os.close(fd)
-        run = Run(pid, conn)
+        run = Run(pid, conn, postgres_tag=tag)
         self.runs[pid] = run
         self.by_conn[conn] = run
         self.runs_started += 1
@@ -292,6 +306,11 @@ class Server:
                 return
             if pid == 0:
                 return
+            if pid in self.helpers:
+                tag = self.helpers.pop(pid)
+                if os.waitstatus_to_exitcode(status) == 0:
+                    self.spare_tag = tag
+                continue
             run = self.runs.pop(pid, None)
             if run is None:
                 continue
@@ -306,7 +325,76 @@ class Server:
             run.conn.close()
             log(f"run {pid}: exit {code}")
             self.last_active = time.monotonic()
+            if run.postgres_tag is not None and self.postgres_url is not None:
+                self.make_spare(self.postgres_url, run.postgres_tag)
             self.learn()
+
+    def postgres_for(self, request: dict[str, Any]) -> str | None:
+        """For a run on PostgreSQL without a server named: the warm PostgreSQL (started now if
+        this is the first), the current template's name and the spare, in the run's
+        environment. Returns the schema's tag, or None for any other run."""
+        if not postgres.wants_postgres(request["args"], request["env"]):
+            return None
+        if self.postgres_url is None:
+            started = time.perf_counter()
+            self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
+            log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
+        tag = postgres.schema_tag(self.place.root)
+        spare = postgres.spare_name(tag) if self.spare_tag == tag else None
+        self.spare_tag = None  # this run takes it; the next one gets the copy made after it
+        request["env"][postgres.WARM_ENV] = json.dumps({
+            "url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare})  # fmt: skip
+        return tag
+
+    def in_helper(self, function: Callable[..., str], *args: Any) -> str:
+        """`function(*args)` in a forked helper (it may run the plugin's code, start processes
+        and threads: the server must not), its result back through a pipe."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self.become_helper(keep=write)
+                os.write(write, json.dumps(function(*args)).encode())
+                code = 0
+            except BaseException as error:  # noqa: BLE001 - said in the log, then exit 1
+                log(f"helper failed: {type(error).__name__}: {error}")
+            finally:
+                os._exit(code)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            output = pipe.read()
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise WarmError(f"the warm server's helper failed (its log: {self.place.log})")
+        result: str = json.loads(output)
+        return result
+
+    def make_spare(self, url: str, tag: str) -> None:
+        """The next run's copy of the template, made in a helper while no one waits for it."""
+        if tag in self.helpers.values():
+            return
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self.become_helper(keep=-1)
+                postgres.make_spare(url, tag)
+                code = 0
+            except BaseException as error:  # noqa: BLE001 - said in the log, then exit 1
+                log(f"making the spare database failed: {type(error).__name__}: {error}")
+            finally:
+                os._exit(code)
+        self.helpers[pid] = tag
+
+    def become_helper(self, keep: int) -> None:
+        signal.set_wakeup_fd(-1)
+        for number in child.SERVER_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        for fd in self.server_fds():
+            if fd != keep:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def learn(self) -> None:
         if self.stopping or self.retire_env is not None:
@@ -315,8 +403,8 @@ class Server:
         if loaded:
             self.snapshot.watch_modules()
             log(f"preloaded {len(loaded)} more modules ({len(sys.modules)} in all)")
-        if thread_count() != 1:
-            self.retire("a preloaded module started a thread", dict(os.environ))
+        if self.preloader.threaded is not None:
+            self.retire(self.preloader.threaded, dict(os.environ))
 
     def status(self) -> dict[str, Any]:
         return {
@@ -334,10 +422,14 @@ class Server:
     def clean_up(self) -> None:
         """Everything but the lock, which the process's end releases."""
         self.close_listener()
+        for pid in self.helpers:
+            signal_group(pid, signal.SIGKILL)
         remove_folder(self.place.folder)
 
 
 def remove_folder(folder: Path) -> None:
+    """The server's folder, and the PostgreSQL server linked from it if one was started."""
+    postgres.stop_server(folder)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -379,16 +471,25 @@ def main(argv: list[str] | None = None) -> int:
         server.prepare_folder()
         started = time.perf_counter()
         server.preloader.base()
+        if server.preloader.threaded is not None:
+            server.retire(server.preloader.threaded, dict(os.environ))
+            return restart(server)
         server.snapshot.watch_modules()
         log(f"preloaded {len(sys.modules)} modules in {time.perf_counter() - started:.2f} s")
         server.listen()
         server.serve()
     finally:
         server.clean_up()
+    return restart(server)
+
+
+def restart(server: Server) -> int:
+    """A retired server starts afresh, in the environment of the run that found it stale."""
     if server.retire_env is not None and not server.stopping:
+        server.clean_up()
         log("starting afresh")
-        os.chdir(place.root)
-        os.execve(sys.executable, [sys.executable, "-m", __spec__.name, str(place.root)],
+        os.chdir(server.place.root)
+        os.execve(sys.executable, [sys.executable, "-m", __spec__.name, str(server.place.root)],
                   server.retire_env)  # fmt: skip
     log("stopped")
     return 0
