@@ -152,7 +152,9 @@ def warm_server(bench: Bench, args: list[str], engine: str, env: dict[str, str])
     status = [WARM_CLIENT, "status"]
     while subprocess.run(status, env=env, capture_output=True, check=False).returncode:
         if time.monotonic() > deadline:
-            bench.warnings.append("the warm server did not start: its log is in `pytest-warm status`")
+            bench.warnings.append(
+                "the warm server did not start: its log is in `pytest-warm status`"
+            )
             break
         time.sleep(0.2)
     bench.pytest("warm-learn", args, engine=engine, timed=False, warm=True, env=env)

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.plugin import RUN_DIR_PREFIX
+from pytest_fastapi_db.postgres import SERVER_LINK
 from pytest_fastapi_db.warm.client import cold_reason
 from pytest_fastapi_db.warm.protocol import Place
-from pytest_fastapi_db.postgres import SERVER_LINK
 from support import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
@@ -44,7 +43,9 @@ from support import (
 CLIENT = str(Path(sys.executable).with_name("pytest-warm"))
 PYTEST = str(Path(sys.executable).with_name("pytest"))
 # What differs between two runs, warm or cold: timings, and the run directory's name (a pid).
-VARYING = re.compile(rb"\d+\.\d+s|\(\d+:\d\d:\d\d\)|" + re.escape(RUN_DIR_PREFIX.encode()) + rb"\d+-\w+")
+VARYING = re.compile(
+    rb"\d+\.\d+s|\(\d+:\d\d:\d\d\)|" + re.escape(RUN_DIR_PREFIX.encode()) + rb"\d+-\w+"
+)
 # The server's modules learned in the first warm run are imported before the next.
 SERVER_READY_TIMEOUT = 60.0
 
@@ -69,7 +70,9 @@ class Project:
         return subprocess.run(command, cwd=self.root, env=self.env, capture_output=True,
                               text=True, timeout=CHILD_TIMEOUT, check=False)  # fmt: skip
 
-    def terminal(self, *args: str, warm: bool = True, interrupt_when: Path | None = None) -> tuple[int, bytes]:
+    def terminal(
+        self, *args: str, warm: bool = True, interrupt_when: Path | None = None
+    ) -> tuple[int, bytes]:
         return run_in_terminal([CLIENT if warm else PYTEST, *args], self.root, self.env,
                                interrupt_when)  # fmt: skip
 
@@ -407,9 +410,14 @@ def test_two_clients_at_once_each_get_their_own_run(project: Project, tmp_path: 
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     clients = [
-        subprocess.Popen([CLIENT, "test_barrier.py"], cwd=project.root,
-                         env={**project.env, "BARRIER": str(barrier), "NAME": name},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [CLIENT, "test_barrier.py"],
+            cwd=project.root,
+            env={**project.env, "BARRIER": str(barrier), "NAME": name},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("one", "two")
     ]
     results = [client.communicate(timeout=CHILD_TIMEOUT) for client in clients]
@@ -446,7 +454,7 @@ SCHEMA_PROBE = """
         columns = [column["name"] for column in inspect(sync_engine).get_columns("items")]
         print("columns:", ",".join(columns), "url:", database_url)
 """
-NEW_COLUMN = '    note: Mapped[str | None] = mapped_column(String(20), nullable=True)\n'
+NEW_COLUMN = "    note: Mapped[str | None] = mapped_column(String(20), nullable=True)\n"
 
 
 @pytest.mark.slow

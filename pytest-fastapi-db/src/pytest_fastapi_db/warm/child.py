@@ -3,8 +3,8 @@
 It takes the client's terminal as its fds 0, 1 and 2 (so colours, `--pdb`, `-s` and the width
 work), its argv, cwd, umask and whole environment, leads a process group of its own (the
 client forwards signals to it), forgets the server's files and every module from outside the
-installed packages (a run imports the project, and this plugin, afresh), then runs pytest's console entry point and exits as
-the interpreter would have.
+installed packages (a run imports the project, and this plugin, afresh), then runs pytest's
+console entry point and exits as the interpreter would have.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def replace_std_streams() -> None:
 def _stream(fd: int, mode: str, like: TextIO | None, line_buffering: bool) -> TextIO:
     encoding = like.encoding if like else "utf-8"
     errors = like.errors if like else "strict"
-    raw = io.open(fd, f"{mode}b", closefd=False)  # noqa: SIM115 - open until the child exits
+    raw = open(fd, f"{mode}b", closefd=False)  # noqa: SIM115 - open until the child exits
     return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="\n",
                             line_buffering=line_buffering)  # fmt: skip
 
@@ -90,17 +90,11 @@ def _stream(fd: int, mode: str, like: TextIO | None, line_buffering: bool) -> Te
 def pytest_run(preloader: Preloader) -> int:
     """pytest's `console_main`, with the interpreter's exit handling around it."""
     before = set(sys.modules)
-    from pytest import console_main
+    import pytest
 
     code = 0
     try:
-        if os.environ.get("PYTEST_WARM_PROFILE"):
-            import cProfile
-            prof = cProfile.Profile()
-            code = int(prof.runcall(console_main))
-            prof.dump_stats(os.environ["PYTEST_WARM_PROFILE"])
-        else:
-            code = int(console_main())
+        code = int(pytest.console_main())
     except SystemExit as exit_:
         code = system_exit_code(exit_.code)
     except KeyboardInterrupt:

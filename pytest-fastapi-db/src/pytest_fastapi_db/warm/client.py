@@ -10,6 +10,7 @@ pytest itself (cold) and says why in one line. `pytest-warm stop` and `pytest-wa
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -25,7 +26,8 @@ from pytest_fastapi_db.warm.protocol import VERSION, Place, WarmError, receive, 
 # Options known to give the same run warm as cold: pytest's own and those of the plugins this
 # plugin is used with (pytest --help lists them). Those taking a value, as a separate argument
 # or joined to a short option (-kEXPR), are in VALUE_OPTIONS.
-FLAG_OPTIONS = frozenset("""
+FLAG_OPTIONS = frozenset(
+    """
     --asyncio-debug --cache-clear --clean-durations --co --collect-in-virtualenv --collect-only
     --collectonly --continue-on-collection-errors --disable-plugin-autoload
     --disable-pytest-warnings --disable-warnings --doctest-continue-on-failure
@@ -40,8 +42,10 @@ FLAG_OPTIONS = frozenset("""
     --timeout-disable-debugger-detection --trace --trace-config --traceconfig --verbose
     --version --xfail-tb -V -h -l -q -s -v -x --cache-show --debug
     --database-tests-only --real-password-hashing --fastapi-db-doctor
-""".split())  # fmt: skip
-VALUE_OPTIONS = frozenset("""
+""".split()  # noqa: SIM905 - a table, as pytest --help lists them
+)  # fmt: skip
+VALUE_OPTIONS = frozenset(
+    """
     --alembic-exclude --alembic-tests-path --anyio-mode --assert --asyncio-mode --basetemp
     --capture --code-highlight --color --confcutdir --config-file --deselect --doctest-glob
     --doctest-report --durations --durations-min --durations-path --group --ignore
@@ -53,7 +57,8 @@ VALUE_OPTIONS = frozenset("""
     --report-chars --rootdir --session-timeout --show-capture --splits --splitting-algorithm
     --tb --timeout --timeout-method --timeout_method --verbosity -W -c -k -m -o -p -r
     --db --db-url --db-isolation
-""".split())  # fmt: skip
+""".split()  # noqa: SIM905 - a table, as pytest --help lists them
+)  # fmt: skip
 # Where a warm run could not be the same as a cold one, and why, by option prefix.
 COLD_OPTIONS = (
     (("-n", "--numprocesses", "--maxprocesses", "--dist", "-d", "--tx", "--px", "--rsyncdir",
@@ -216,10 +221,8 @@ def forward_signals(pgid: int) -> None:
 
 
 def signal_group(pgid: int, number: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, number)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def wait_result(sock: socket.socket) -> int | None:

@@ -129,7 +129,7 @@ def warm_postgres(is_async: bool, run: str) -> PostgresDatabases | None:
         spare: str | None = given.get("spare")
 
         def build_template(self, build: BuildSchema) -> None:
-            with _advisory_lock(self.address, self.template):
+            with _AdvisoryLock(self.address, self.template):
                 from pytest_fastapi_db.postgres import database_names
 
                 if self.template in database_names(self.address, self.template):
@@ -163,7 +163,7 @@ def warm_postgres(is_async: bool, run: str) -> PostgresDatabases | None:
     return databases
 
 
-class _advisory_lock:  # noqa: N801 - used as a context manager
+class _AdvisoryLock:
     """A server-wide lock named by `name`: one run builds a template, the others wait."""
 
     def __init__(self, address: PostgresAddress, name: str) -> None:

@@ -111,7 +111,10 @@ class _HookConfig:
 
         self.stash = pytest.Stash()
         self.stash[assertstate_key] = SimpleNamespace(trace=lambda *args: None)  # type: ignore[assignment]
-        self._ini = {"python_files": ["test_*.py", "*_test.py"], "enable_assertion_pass_hook": pass_hook}
+        self._ini = {
+            "python_files": ["test_*.py", "*_test.py"],
+            "enable_assertion_pass_hook": pass_hook,
+        }
 
     def getini(self, name: str) -> Any:
         return self._ini[name]
@@ -183,7 +186,7 @@ class Preloader:
             warnings.simplefilter("always")
             try:
                 importlib.import_module(name)
-            except BaseException as error:  # noqa: BLE001 - any failure leaves it to the runs
+            except BaseException as error:
                 reason = f"import failed: {type(error).__name__}: {error}"
         if reason is None and caught:
             reason = f"warns when imported: {caught[0].category.__name__}: {caught[0].message}"

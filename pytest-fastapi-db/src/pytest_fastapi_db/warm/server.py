@@ -21,8 +21,8 @@ sys.path[0] = SCRIPTS
 import configparser  # noqa: E402
 import contextlib  # noqa: E402
 import fcntl  # noqa: E402
-import json  # noqa: E402
 import gc  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import selectors  # noqa: E402
 import shutil  # noqa: E402
@@ -342,8 +342,8 @@ class Server:
         tag = postgres.schema_tag(self.place.root)
         spare = postgres.spare_name(tag) if self.spare_tag == tag else None
         self.spare_tag = None  # this run takes it; the next one gets the copy made after it
-        request["env"][postgres.WARM_ENV] = json.dumps({
-            "url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare})  # fmt: skip
+        given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
+        request["env"][postgres.WARM_ENV] = json.dumps(given)
         return tag
 
     def in_helper(self, function: Callable[..., str], *args: Any) -> str:
@@ -357,7 +357,7 @@ class Server:
                 self.become_helper(keep=write)
                 os.write(write, json.dumps(function(*args)).encode())
                 code = 0
-            except BaseException as error:  # noqa: BLE001 - said in the log, then exit 1
+            except BaseException as error:
                 log(f"helper failed: {type(error).__name__}: {error}")
             finally:
                 os._exit(code)
@@ -381,7 +381,7 @@ class Server:
                 self.become_helper(keep=-1)
                 postgres.make_spare(url, tag)
                 code = 0
-            except BaseException as error:  # noqa: BLE001 - said in the log, then exit 1
+            except BaseException as error:
                 log(f"making the spare database failed: {type(error).__name__}: {error}")
             finally:
                 os._exit(code)
