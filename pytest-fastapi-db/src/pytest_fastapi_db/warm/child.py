@@ -52,8 +52,8 @@ def become(
     for fd in server_fds:
         with contextlib.suppress(OSError):
             os.close(fd)
-    for number, fd in enumerate(fds):
-        os.dup2(fd, number)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
     for fd in fds:
         if fd > 2:
             os.close(fd)
@@ -74,12 +74,17 @@ def replace_std_streams() -> None:
     """sys.stdin/stdout/stderr on the new fds 0-2, made as the interpreter makes them at start
     (line-buffered on a terminal, stderr always), in the server's encoding (the environment
     that sets it is the server's: staleness.import_env)."""
-    sys.stdin = sys.__stdin__ = _stream(0, "r", sys.__stdin__, line_buffering=False)
-    sys.stdout = sys.__stdout__ = _stream(1, "w", sys.__stdout__, line_buffering=os.isatty(1))
-    sys.stderr = sys.__stderr__ = _stream(2, "w", sys.__stderr__, line_buffering=True)
+    streams = {
+        "stdin": _stream(0, "r", sys.__stdin__, line_buffering=False),
+        "stdout": _stream(1, "w", sys.__stdout__, line_buffering=os.isatty(1)),
+        "stderr": _stream(2, "w", sys.__stderr__, line_buffering=True),
+    }
+    for name, stream in streams.items():
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
 
-def _stream(fd: int, mode: str, like: TextIO | None, line_buffering: bool) -> TextIO:
+def _stream(fd: int, mode: str, like: TextIO | None, line_buffering: bool) -> io.TextIOWrapper:
     encoding = like.encoding if like else "utf-8"
     errors = like.errors if like else "strict"
     raw = open(fd, f"{mode}b", closefd=False)  # noqa: SIM115 - open until the child exits

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 PLUGIN = __name__.partition(".")[0]
 REWRITE_MARK = "rewrite"
@@ -110,7 +110,7 @@ class _HookConfig:
         from _pytest.assertion.rewrite import assertstate_key
 
         self.stash = pytest.Stash()
-        self.stash[assertstate_key] = SimpleNamespace(trace=lambda *args: None)  # type: ignore[assignment]
+        self.stash[assertstate_key] = cast(Any, SimpleNamespace(trace=lambda *args: None))
         self._ini = {
             "python_files": ["test_*.py", "*_test.py"],
             "enable_assertion_pass_hook": pass_hook,
@@ -147,7 +147,7 @@ class Preloader:
         marks them), then what earlier runs were seen to import."""
         import pytest  # noqa: F401
 
-        plugins = []
+        plugins: list[str] = []
         for dist in importlib.metadata.distributions():
             points = [point for point in dist.entry_points if point.group == "pytest11"]
             if points:

@@ -129,10 +129,10 @@ def receive(sock: socket.socket, maxfds: int = 0) -> tuple[dict[str, Any] | None
         head, fds, _flags, _address = socket.recv_fds(sock, HEADER.size, maxfds)
     else:
         head = sock.recv(HEADER.size)
-    head = _read_rest(sock, head, HEADER.size)
-    if head is None:
+    whole = _read_rest(sock, head, HEADER.size)
+    if whole is None:
         return None, fds
-    (size,) = HEADER.unpack(head)
+    (size,) = HEADER.unpack(whole)
     if size > MAX_MESSAGE:
         raise WarmError(f"a message of {size} bytes on the warm server's socket: refusing it")
     body = _read_rest(sock, b"", size)
