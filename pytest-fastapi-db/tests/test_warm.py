@@ -31,7 +31,8 @@ import pytest
 from pytest_fastapi_db.plugin import RUN_DIR_PREFIX
 from pytest_fastapi_db.postgres import SERVER_LINK
 from pytest_fastapi_db.warm.client import cold_reason
-from pytest_fastapi_db.warm.protocol import Place
+from pytest_fastapi_db.warm.protocol import Place, WarmError
+from pytest_fastapi_db.warm.staleness import Snapshot
 from support import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
@@ -217,6 +218,31 @@ def test_ci_goes_cold() -> None:
     assert reason is not None
     assert "CI" in reason
     assert cold_reason([], {"CI": "false"}) is None
+
+
+def test_an_installed_package_makes_the_server_stale(tmp_path: Path) -> None:
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    snapshot = Snapshot({})
+    snapshot.watch([str(packages)])
+    assert snapshot.changed({}) is None
+    (packages / "newdep-1.0.dist-info").mkdir()
+    assert snapshot.changed({}) == f"{packages} changed"
+
+
+def test_only_import_affecting_variables_make_the_server_stale(tmp_path: Path) -> None:
+    snapshot = Snapshot.take(tmp_path, {"PYTHONPATH": "a", "HOME": "/root"})
+    assert snapshot.changed({"PYTHONPATH": "a", "HOME": "/elsewhere", "NEW": "1"}) is None
+    changed = snapshot.changed({"PYTHONPATH": "b", "TZ": "UTC"})
+    assert changed == "the environment changed (PYTHONPATH, TZ)"
+
+
+def test_a_socket_path_too_long_says_how_to_fix_it(tmp_path: Path) -> None:
+    base = tmp_path / ("x" * 80) / "pytest-warm"
+    base.parent.mkdir()
+    place = Place(tmp_path, sys.executable, base)
+    with pytest.raises(WarmError, match="set XDG_RUNTIME_DIR to a short directory"):
+        place.make_base()
 
 
 # Whole runs (each starts a server and several pytest processes).
