@@ -169,7 +169,9 @@ class Preloader:
             for name, mark in read_list(self.learned).items():
                 if self.threaded is not None:
                     break
-                if name in sys.modules or name in self.skipped or mark == NEVER_MARK:
+                if mark == NEVER_MARK:
+                    self.skipped.setdefault(name, "never, said an earlier server")
+                if name in sys.modules or name in self.skipped:
                     continue
                 if self.load(name, rewrite=mark == REWRITE_MARK, record=True):
                     loaded.append(name)
@@ -230,7 +232,9 @@ class Preloader:
         return [
             (name, REWRITE_MARK if is_rewritten(module) else "")
             for name, module in list(sys.modules.items())
-            if name not in before and is_third_party(module, self.roots)
+            if name not in before
+            and name not in self.skipped  # known, and left to the runs on purpose
+            and is_third_party(module, self.roots)
         ]
 
 
