@@ -91,12 +91,17 @@ class Project:
         """Start the server and let it learn what these runs import: the next run is warm."""
         first = self.run(*args)
         assert "started a warm server" in first.stderr, first.stderr
-        deadline = time.monotonic() + SERVER_READY_TIMEOUT
-        while self.server_pid() is None:
-            assert time.monotonic() < deadline, self.log()
-            time.sleep(0.1)
+        self.wait_for_server()
         second = self.run(*args)
         assert "cold run" not in second.stderr, second.stderr
+
+    def wait_for_server(self) -> int:
+        """The pid of the server, once it answers (it has loaded what it preloads)."""
+        deadline = time.monotonic() + SERVER_READY_TIMEOUT
+        while (pid := self.server_pid()) is None:
+            assert time.monotonic() < deadline, self.log()
+            time.sleep(0.1)
+        return pid
 
     def log(self) -> str:
         with contextlib.suppress(OSError):
@@ -358,10 +363,7 @@ def test_a_changed_environment_retires_the_server(project: Project, change: str)
     assert "pytest-warm: cold run:" in stale.stderr
     assert ("uv.lock changed" if change == "lock" else "PYTHONWARNINGS") in stale.stderr
     # The server finished its runs and started afresh (the same process, a new interpreter).
-    deadline = time.monotonic() + SERVER_READY_TIMEOUT
-    while project.server_pid() is None:
-        assert time.monotonic() < deadline, project.log()
-        time.sleep(0.1)
+    project.wait_for_server()
     assert "retiring:" in project.log()
     again = project.run("test_passes.py")
     assert "cold run" not in again.stderr, again.stderr
@@ -400,10 +402,7 @@ def test_a_killed_server_leaves_nothing_after_the_next_call(project: Project) ->
     after = project.run("test_passes.py")
     assert after.returncode == 0
     assert "started a warm server" in after.stderr
-    deadline = time.monotonic() + SERVER_READY_TIMEOUT
-    while (new := project.server_pid()) is None:
-        assert time.monotonic() < deadline, project.log()
-        time.sleep(0.1)
+    new = project.wait_for_server()
     assert new != old
     assert (project.place.folder / "server.pid").read_text() == str(new)
     assert "sweeping" in project.log()
@@ -512,9 +511,6 @@ def test_postgres_stays_warm_and_a_schema_edit_is_a_new_template(project: Projec
         time.sleep(0.02)
     assert postgres_processes(postgres_folder)  # orphaned, until the next call
     project.run("test_passes.py")
-    deadline = time.monotonic() + SERVER_READY_TIMEOUT
-    while project.server_pid() is None:
-        assert time.monotonic() < deadline, project.log()
-        time.sleep(0.1)
+    project.wait_for_server()
     assert not postgres_processes(postgres_folder)
     assert not postgres_folder.exists()

@@ -422,8 +422,11 @@ class Server:
     def clean_up(self) -> None:
         """Everything but the lock, which the process's end releases."""
         self.close_listener()
-        for pid in self.helpers:
-            signal_group(pid, signal.SIGKILL)
+        for pid in self.helpers:  # a spare half made goes with the PostgreSQL server
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        self.helpers.clear()
         remove_folder(self.place.folder)
 
 
