@@ -266,6 +266,12 @@ def test_a_socket_path_too_long_says_how_to_fix_it(tmp_path: Path) -> None:
             1,
             id="warning-as-error",
         ),
+        pytest.param(
+            "import warnings\n\nimport pytest\n\n\n@pytest.mark.filterwarnings('default')\n"
+            "def test_warns():\n    warnings.warn(UserWarning('shown in the summary'))\n",
+            0,
+            id="warnings-summary",
+        ),
     ],
 )
 @pytest.mark.slow
