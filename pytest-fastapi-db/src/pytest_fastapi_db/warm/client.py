@@ -19,7 +19,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from pytest_fastapi_db.warm.protocol import VERSION, Place, WarmError, receive, send
 

@@ -15,9 +15,11 @@ import socket
 import stat
 import struct
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 VERSION = 1
 # macOS's sun_path is 104 bytes with its terminating NUL; Linux's 108.
@@ -52,13 +54,17 @@ def base_dir() -> Path:
     return (parent or Path("/tmp")) / f"pytest-warm-{os.getuid()}"
 
 
-@dataclass(frozen=True)
 class Place:
-    """Where the server for one checkout and interpreter keeps its files."""
+    """Where the server for one checkout and interpreter keeps its files.
 
-    root: Path
-    executable: str
-    base: Path
+    A plain class, not a dataclass: importing dataclasses (and inspect under it) would add to
+    the start-up of every client.
+    """
+
+    def __init__(self, root: Path, executable: str, base: Path) -> None:
+        self.root = root
+        self.executable = executable
+        self.base = base
 
     @classmethod
     def for_cwd(cls, cwd: Path, executable: str = sys.executable) -> Place:
