@@ -2,7 +2,8 @@
 
 Every session runs the same suite on the same fixtures (tests/fixtures/, on the pytest-fastapi-db
 plugin in pytest-fastapi-db/); they differ only in how. `ci`, `tests`, `lowest` and `newest` also
-run the plugin's own tests (pytest-fastapi-db/tests). Arguments after `--` go to pytest: `nox -s debug -- tests/api/test_auth.py -k login`.
+run the plugin's own tests (pytest-fastapi-db/tests). Arguments after `--` go to pytest:
+`nox -s debug -- tests/api/test_auth.py -k login`.
 """
 
 from __future__ import annotations

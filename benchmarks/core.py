@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 WAYS = ("naive", "optimized")
-# The engines the suite runs on (pytest_fastapi_db.databases.ENGINES, not imported: `--help` stays quick).
+# The engines the suite runs on (pytest_fastapi_db.databases.ENGINES, not imported: `--help`
+# stays quick).
 # SQLite's figures keep their plain keys, so results from before the engine dimension compare.
 ENGINES = ("sqlite", "postgresql")
 DEFAULT_ENGINE = "sqlite"

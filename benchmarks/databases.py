@@ -1,9 +1,9 @@
 """Scratch databases on either engine for the in-process figures, and their one-off costs.
 
 A PostgreSQL server of the bench's own is linked from a scratch folder in the temp directory
-(its data and socket live in a short path, pytest_fastapi_db.postgres says why); it is stopped and both
-folders removed whatever happens, Ctrl-C included. The one-off costs are what a test run pays
-once, before its first test: starting the server, building the migrated template, and per
+(its data and socket live in a short path, pytest_fastapi_db.postgres says why); it is stopped
+and both folders removed whatever happens, Ctrl-C included. The one-off costs are what a test
+run pays once, before its first test: starting the server, building the migrated template, and per
 worker cloning it (`CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file copy on SQLite), then
 dropping the clone.
 """

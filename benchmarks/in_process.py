@@ -71,9 +71,8 @@ async def median_of(count: int, step: Callable[[], Awaitable[None]]) -> float:
 def db_isolation(
     bench: Bench, rounds: int, engine: str, samples: int = 200, naive_samples: int = 50
 ) -> Figure:
-    from sqlalchemy import text
-
     from pytest_fastapi_db.isolation import rolled_back_connection
+    from sqlalchemy import text
 
     from testkit.database import recreate_schema
 
@@ -120,10 +119,9 @@ def password_hash(bench: Bench, rounds: int) -> Figure:
     from fastapi_users.password import PasswordHelper
     from pwdlib import PasswordHash
     from pwdlib.hashers.bcrypt import BcryptHasher
-
-    from backend.main import create_app
     from pytest_fastapi_db.passwords import fast_password_hash
 
+    from backend.main import create_app
     from testkit.settings import DEFAULT_PASSWORD
 
     figure = Figure(

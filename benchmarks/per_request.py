@@ -32,11 +32,11 @@ def request_time(
     bench: Bench, rounds: int, engine: str, route: str, samples: int = 300, warm: int = 30
 ) -> Figure:
     """`request_<route>_ms`: median in-process time of one request, `samples` per round."""
-    from backend.db import get_async_session
-    from backend.main import create_app
     from pytest_fastapi_db.isolation import rolled_back_connection, session_on
     from pytest_fastapi_db.passwords import fast_password_hash
 
+    from backend.db import get_async_session
+    from backend.main import create_app
     from testkit.settings import DEFAULT_PASSWORD
 
     path, authenticated = ROUTES[route]

@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]

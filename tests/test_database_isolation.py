@@ -50,7 +50,8 @@ async def test_app_sessions_see_the_test_transaction(app, db_session, client, au
 def test_sync_and_async_engines_share_this_workers_database(sync_engine, async_engine):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     assert sync_engine.url.database == async_engine.url.database
-    # A file of its own on SQLite, a database of its own on PostgreSQL (pytest_fastapi_db.databases).
+    # A file of its own on SQLite, a database of its own on PostgreSQL
+    # (pytest_fastapi_db.databases).
     name = Path(sync_engine.url.database).name
     assert name == f"db-{worker}.sqlite3" or re.fullmatch(rf"fastapi_db_test_\w+_{worker}", name)
 

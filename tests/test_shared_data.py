@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 import httpx
-from pytest_fastapi_db.databases import TestDatabases
-from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
 import pytest
 from fastapi import FastAPI
+from pytest_fastapi_db.databases import TestDatabases
+from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 

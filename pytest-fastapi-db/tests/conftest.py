@@ -11,7 +11,6 @@ import pytest
 # PostgreSQL dialect registers functions globally on import, and warns (an error here) when a
 # later run imports it again. Imported once here, it outlives every run.
 import sqlalchemy.dialects.postgresql  # noqa: F401
-
 from pytest_fastapi_db.postgres import stop_server
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
 from support import run_dirs

@@ -15,7 +15,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX
 
 # How long a child run may take: a whole pytest start-up (and on PostgreSQL a server's) on a
@@ -113,7 +112,9 @@ fastapi_db_metadata = tinyapp:Base.metadata
 
 def tiny_project(pytester: pytest.Pytester, ini: str = INI, **tests: str) -> None:
     """The tiny app, its ini file and `tests` (name -> source) in pytester's folder."""
-    pytester.makepyfile(tinyapp=TINY_APP, **{name: textwrap.dedent(source) for name, source in tests.items()})
+    pytester.makepyfile(
+        tinyapp=TINY_APP, **{name: textwrap.dedent(source) for name, source in tests.items()}
+    )
     pytester.makeini(ini)
 
 
@@ -141,7 +142,9 @@ def pytest_command(tests: Path, *args: str | Path) -> list[str]:
             "--rootdir", str(tests.parent), str(tests), *map(str, args)]  # fmt: skip
 
 
-def run_pytest(tests: Path, *args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    tests: Path, *args: str | Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """A child run to its end, its output captured."""
     return subprocess.run(pytest_command(tests, *args), env=env, capture_output=True, text=True,
                           timeout=CHILD_TIMEOUT, check=False)  # fmt: skip

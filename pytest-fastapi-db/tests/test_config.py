@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import INI, tiny_project
 
 BASE = INI.replace("fastapi_db_app = tinyapp:app\n", "")
@@ -102,7 +101,10 @@ def test_the_module_level_hasher_is_swapped_for_a_fast_one(pytester: pytest.Pyte
 
 
 def test_a_factory_gets_the_fast_hasher(pytester: pytest.Pytester):
-    ini = INI.replace("tinyapp:app", "tinyapp:create_app") + "fastapi_db_hasher_param = password_hash\n"
+    ini = (
+        INI.replace("tinyapp:app", "tinyapp:create_app")
+        + "fastapi_db_hasher_param = password_hash\n"
+    )
     tiny_project(
         pytester,
         ini,
@@ -144,7 +146,8 @@ def test_the_engine_factories_are_the_apps(pytester: pytest.Pytester):
             import engines
 
             def test_built_by_the_app(async_engine, sync_engine):
-                assert {url.split(":")[0] for url in engines.BUILT} == {"sqlite", "sqlite+aiosqlite"}
+                drivers = {url.split(":")[0] for url in engines.BUILT}
+                assert drivers == {"sqlite", "sqlite+aiosqlite"}
         """,
     )
     pytester.runpytest().assert_outcomes(passed=1)
@@ -173,3 +176,44 @@ def test_database_tests_only_leaves_out_the_others(pytester: pytest.Pytester):
     )
     result = pytester.runpytest("--database-tests-only")
     result.assert_outcomes(passed=2, deselected=1)
+
+
+def test_factory_parameters_come_from_fixtures(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        factory="""
+        from fastapi import FastAPI
+
+        def create_app(settings, password_hash=None, debug=False):
+            app = FastAPI()
+            app.state.settings = settings
+            return app
+        """
+    )
+    ini = (
+        INI.replace("tinyapp:app", "factory:create_app")
+        + "fastapi_db_hasher_param = password_hash\n"
+    )
+    tiny_project(
+        pytester,
+        ini,
+        test_it="""
+            import pytest
+
+            @pytest.fixture(scope="session")
+            def settings(run_dir):
+                return {"folder": run_dir}
+
+            def test_given(fastapi_app, run_dir, override, app):
+                assert fastapi_app.state.settings == {"folder": run_dir}
+                override(len, 1)
+                assert len in app.dependency_overrides
+
+            def test_an_empty_database(empty_database_url):
+                assert empty_database_url.startswith("sqlite:///")
+        """,
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+    tiny_project(pytester, ini, test_it="def test_missing(fastapi_app): pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    assert "its parameter 'settings' has no default" in result.stdout.str()

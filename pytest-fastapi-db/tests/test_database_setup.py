@@ -3,7 +3,6 @@ it; a PostgreSQL server the user runs (`--db-url`) works as well as the run's ow
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -11,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.postgres import PostgresAddress, database_names, start_server, stop_server
 from support import CHILD_RUN_TEST_TIMEOUT, child_env, run_pytest, write_project
 

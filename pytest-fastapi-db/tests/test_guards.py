@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import INI, tiny_project
 
 NETWORK = """
@@ -44,7 +43,8 @@ NETWORK = """
 
         server = await asyncio.start_server(echo, "127.0.0.1", 0)
         async with server:
-            reader, writer = await asyncio.open_connection("localhost", server.sockets[0].getsockname()[1])
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("localhost", port)
             writer.write(b"hello")
             assert await reader.read(5) == b"hello"
             writer.close()
@@ -159,7 +159,9 @@ def test_the_fixture_guards(pytester: pytest.Pytester):
     result = pytester.runpytest()
     result.assert_outcomes(passed=7, failed=3, errors=1)
     output = result.stdout.str()
-    line = QUESTIONS.splitlines().index('        client.get("/items")')  # pytester drops the first, blank, line
+    line = QUESTIONS.splitlines().index(
+        '        client.get("/items")'
+    )  # pytester drops the first, blank, line
     assert "dependency overrides leaked from an earlier test: [<function marker" in output
     assert f"test_questions.py:{line}: `AsyncClient.get(...)` was never awaited" in output
     assert "and then it failed: ValueError('and then')" in output

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.postgres import server_dir
 from support import (
     CHILD_RUN_TEST_TIMEOUT,

@@ -4,7 +4,6 @@ transaction per test that the app's requests join, SQLite and PostgreSQL alike."
 from __future__ import annotations
 
 import pytest
-
 from support import INI, tiny_project
 
 ROLLBACK = """
@@ -86,7 +85,10 @@ def test_the_seed_runs_once_on_the_template(pytester: pytest.Pytester):
     pytester.runpytest("--db-isolation=recreate").assert_outcomes(passed=1)
 
 
-MIGRATIONS_INI = INI.replace("fastapi_db_metadata = tinyapp:Base.metadata", "fastapi_db_alembic_ini = alembic.ini\nfastapi_db_url_env = TINY_MIGRATION_URL")
+MIGRATIONS_INI = INI.replace(
+    "fastapi_db_metadata = tinyapp:Base.metadata",
+    "fastapi_db_alembic_ini = alembic.ini\nfastapi_db_url_env = TINY_MIGRATION_URL",
+)
 ENV_PY = """
 import os
 
@@ -112,7 +114,11 @@ down_revision = None
 
 
 def upgrade() -> None:
-    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(50)))
+    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50)),
+    )
 
 
 def downgrade() -> None:

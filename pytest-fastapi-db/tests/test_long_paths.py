@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.postgres import (
     SERVER_BASE,
     SOCKET_PATH_LIMIT,

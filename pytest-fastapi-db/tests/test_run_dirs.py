@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from pytest_fastapi_db.run_dirs import (
     OWNER_FILE,
     SERVER_FILE,

@@ -2,8 +2,8 @@
 
 pytest-split alone slices whatever order it is handed, and pytest-randomly hands it a different
 shuffle in every process: four slices of the suite, each with its own seed, held duplicates and
-lost tests, silently. pytest_fastapi_db/shards.py has pytest-split slice node-id order instead. These
-tests prove the slices partition a suite (every test once, none twice, none lost) for 2 to 5
+lost tests, silently. pytest_fastapi_db/shards.py has pytest-split slice node-id order instead.
+These tests prove the slices partition a suite (every test once, none twice, none lost) for 2 to 5
 slices, and for pytest-split's default algorithm (the one that broke), each slice collected in
 its own process (its own hash seed too) with a different shuffling seed; and that tests the
 durations file does not know yet (new tests) still land in exactly one slice.
@@ -23,7 +23,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from support import child_env
 
 pytestmark = pytest.mark.slow

@@ -50,8 +50,9 @@ INI_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-class ConfigError(pytest.UsageError):
-    """A `fastapi_db_*` value is wrong; the message names the key and the fix."""
+class ConfigError(Exception):
+    """A `fastapi_db_*` value is wrong; the message names the key and the fix (a usage error
+    when the run starts, a test's error when a fixture finds it)."""
 
 
 def register(parser: pytest.Parser) -> None:

@@ -129,13 +129,22 @@ def _fastapi_db_hasher(
         setattr(owner, name, original)
 
 
+def fixture_or_none(request: pytest.FixtureRequest, name: str) -> tuple[bool, Any]:
+    """(True, the value) of the fixture `name`, or (False, None) when the suite has none."""
+    try:
+        return True, request.getfixturevalue(name)
+    except pytest.FixtureLookupError:
+        return False, None
+
+
 @pytest.fixture(scope="session")
 def fastapi_app(
-    pytestconfig: pytest.Config, password_hash: PasswordHash | None, _fastapi_db_hasher: None
+    request: pytest.FixtureRequest, password_hash: PasswordHash | None, _fastapi_db_hasher: None
 ) -> FastAPI:
-    """The one app of this worker (ini `fastapi_db_app`: the app, or a factory called once);
-    override this fixture when the app's factory needs more. Tests use `app`."""
-    settings = pytestconfig.stash[config_key]
+    """The one app of this worker, from ini `fastapi_db_app`: the app itself, or a factory
+    called once. Each of the factory's parameters gets the fixture of its name (the suite's
+    `settings`, say), the one `fastapi_db_hasher_param` names the fast hasher. Tests use `app`."""
+    settings = request.config.stash[config_key]
     if not settings.app:
         raise ConfigError(
             "no app: add `fastapi_db_app = yourapp.main:app` (an app or a factory) to the ini "
@@ -146,29 +155,44 @@ def fastapi_app(
         return found  # type: ignore[no-any-return]
     if not callable(found):
         raise ConfigError(f"fastapi_db_app = {settings.app}: neither an app nor a factory")
+    parameters = inspect.signature(found).parameters
+    if settings.hasher_param and settings.hasher_param not in parameters:
+        raise ConfigError(
+            f"fastapi_db_hasher_param = {settings.hasher_param}: {settings.app} takes no such "
+            "parameter"
+        )
     arguments: dict[str, Any] = {}
-    if settings.hasher_param and password_hash is not None:
-        if settings.hasher_param not in inspect.signature(found).parameters:
+    for name, parameter in parameters.items():
+        if name == settings.hasher_param:
+            if password_hash is not None:  # else the factory's own default: production's
+                arguments[name] = password_hash
+            continue
+        exists, value = fixture_or_none(request, name)
+        if exists:
+            arguments[name] = value
+        elif parameter.default is inspect.Parameter.empty:
             raise ConfigError(
-                f"fastapi_db_hasher_param = {settings.hasher_param}: {settings.app} takes no "
-                "such parameter"
+                f"fastapi_db_app = {settings.app}: its parameter {name!r} has no default and "
+                f"no fixture of that name gives it: define a `{name}` fixture"
             )
-        arguments[settings.hasher_param] = password_hash
     return found(**arguments)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def app(
-    pytestconfig: pytest.Config, fastapi_app: FastAPI, session_override: Callable[..., Any]
+    request: pytest.FixtureRequest, fastapi_app: FastAPI, session_override: Callable[..., Any]
 ) -> Iterator[FastAPI]:
-    """The app with this test's database session in place of its own."""
+    """The app with this test's database session in place of its own, and the overrides of the
+    suite's `fastapi_db_overrides` fixture, if it has one (a dict: dependency -> replacement)."""
     leaked = dict(fastapi_app.dependency_overrides)
     fastapi_app.dependency_overrides.clear()
     if leaked:
         pytest.fail(f"dependency overrides leaked from an earlier test: {list(leaked)}")
-    dependency = pytestconfig.stash[config_key].dependency()
+    dependency = request.config.stash[config_key].dependency()
     if dependency is not None:
         fastapi_app.dependency_overrides[dependency] = session_override
+    _, overrides = fixture_or_none(request, "fastapi_db_overrides")
+    fastapi_app.dependency_overrides.update(overrides or {})
     try:
         yield fastapi_app
     finally:

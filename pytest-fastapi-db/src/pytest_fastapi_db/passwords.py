@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

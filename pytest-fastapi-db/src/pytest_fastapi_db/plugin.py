@@ -43,7 +43,6 @@ from pytest_fastapi_db.warm.postgres import warm_postgres
 
 pytest_plugins = [
     "pytest_fastapi_db.fixtures",
-    "pytest_fastapi_db.aio",
     "pytest_fastapi_db.network",
     "pytest_fastapi_db.shards",
     *(
@@ -152,7 +151,9 @@ def server_url(config: pytest.Config) -> str | None:
     return url or os.environ.get(DB_URL_ENV) or None
 
 
-def open_databases(config: pytest.Config, settings: FastapiDbConfig, run_dir: Path) -> TestDatabases:
+def open_databases(
+    config: pytest.Config, settings: FastapiDbConfig, run_dir: Path
+) -> TestDatabases:
     """The controller's side: pick the engine, reach or start the server, build the template."""
     is_async = settings.is_async()
     schema = settings.schema()
@@ -203,11 +204,22 @@ def reopen(description: dict[str, str]) -> TestDatabases:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        configure(config)
+    except (fastapi_db_config.ConfigError, DatabaseSetupError) as error:
+        stop_own_server(config)
+        raise pytest.UsageError(str(error)) from None
+
+
+def configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "allow_network: may open outbound (non-loopback) connections; keep for tests that "
         "really need them",
     )
+    # Here rather than in `pytest_plugins`: after every entry point, so its `anyio_backend`
+    # overrides the one of anyio's own plugin (whichever registers last wins).
+    config.pluginmanager.import_plugin("pytest_fastapi_db.aio")
     settings = FastapiDbConfig.from_pytest(config)
     config.stash[config_key] = settings
     if not settings.active:
@@ -224,11 +236,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run_dir = make_run_dir(RUN_DIR_PREFIX)  # after sweeping what killed runs left
     config.stash[run_dir_key] = run_dir
     os.environ[RUN_DIR_ENV] = str(run_dir)  # inherited by xdist workers, started later
-    try:
-        databases = open_databases(config, settings, run_dir)
-    except DatabaseSetupError as error:
-        stop_own_server(config)
-        raise pytest.UsageError(str(error)) from None
+    databases = open_databases(config, settings, run_dir)
     config.stash[databases_key] = databases
     os.environ[DATABASES_ENV] = json.dumps(describe(databases))  # inherited by xdist workers
 

