@@ -63,6 +63,13 @@ def become(
     os.environ.update(request["env"])
     replace_std_streams()
     sys.argv = [request["script"], *request["args"]]
+    if sys.dont_write_bytecode and request.get("bytecode"):
+        # Where PYTHONDONTWRITEBYTECODE is set, a run compiles the project's modules and pytest
+        # rewrites its tests from source, every time. A warm run keeps that bytecode in the
+        # server's private folder instead (gone when the server stops): never in the checkout,
+        # and only this process's view changes (its environment still says not to write).
+        sys.pycache_prefix = request["bytecode"]
+        sys.dont_write_bytecode = False
     for name, module in list(sys.modules.items()):
         if is_runs_own(name, module, preloader.roots):
             del sys.modules[name]

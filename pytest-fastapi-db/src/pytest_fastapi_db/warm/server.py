@@ -251,6 +251,7 @@ class Server:
     def start_run(
         self, conn: socket.socket, request: dict[str, Any], fds: list[int], tag: str | None
     ) -> None:
+        request["bytecode"] = str(self.place.folder / "bytecode")
         sys.stdout.flush()
         sys.stderr.flush()
         # What the server holds goes out of the collector's sight: a run's collections (pytest
