@@ -6,9 +6,10 @@
 
 `plan` is `nox -s shards`: before paying for more CI machines, see what they would buy. It forms
 the slices with pytest-split's own algorithm on the node-id order the suite slices on
-(pytest_fastapi_db/shards.py), so the balance printed is the balance CI gets, and adds what every job pays
-whatever its slice: start-up and collection (measured here unless `--fixed-cost` is given), the
-runner's own start (`--job-overhead`) and, once split, the combine job (`--combine-cost`).
+(pytest_fastapi_db/shards.py), so the balance printed is the balance CI gets, and adds what
+every job pays whatever its slice: start-up and collection (measured here unless `--fixed-cost`
+is given), the runner's own start (`--job-overhead`) and, once split, the combine job
+(`--combine-cost`).
 `--scale K` replays the suite K times over (tests renamed) to show where a larger suite lands.
 
 `merge` is the first half of `nox -s combine`: it says which slices it found, fails clearly if

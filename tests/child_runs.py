@@ -97,18 +97,3 @@ def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:
     """Run directories in `tmpdir`, of the run whose controller had `pid` if given."""
     prefix = f"{RUN_DIR_PREFIX}{pid}-" if pid is not None else RUN_DIR_PREFIX
     return sorted(tmpdir.glob(f"{prefix}*"))
-
-
-def postgres_processes(folder: Path) -> list[int]:
-    """Pids of PostgreSQL processes whose command line names a path inside `folder`."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if (proc / "comm").read_text().strip() != "postgres":
-                continue
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue  # ended while we looked
-        if str(folder) in command:
-            found.append(int(proc.name))
-    return found
