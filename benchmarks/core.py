@@ -29,6 +29,8 @@ ENGINE_SEPARATOR = "@"
 
 NAIVE_FLAGS = ("--db-isolation=recreate", "--real-password-hashing")
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
+# The warm runner's client (pytest_fastapi_db.warm), installed beside this interpreter.
+WARM_CLIENT = str(Path(sys.executable).with_name("pytest-warm"))
 TIMING = ("-p", "benchmarks.timing_plugin")
 
 
@@ -218,17 +220,22 @@ class Bench:
         naive: bool = False,
         timed: bool = True,
         python_flags: tuple[str, ...] = (),
+        warm: bool = False,
+        env: dict[str, str] | None = None,
     ) -> PytestRun:
         """Run pytest in a fresh process; wall time, exit code and (if timed) per-test times.
 
         `engine` adds `--db=<engine>` (PostgreSQL: the run starts its own server and clones
-        its template per worker); None leaves the suite's default.
+        its template per worker); None leaves the suite's default. `warm` runs it through the
+        warm runner's client instead (`pytest-warm`, the wall the developer waits for).
         """
         self.runs += 1
         label = label if engine in (None, DEFAULT_ENGINE) else f"{label}-{engine}"
         log = self.logs / f"{self.runs:03d}-{label}.log"
         timings_file = self.logs / f"{self.runs:03d}-{label}.json"
         command = [sys.executable, *python_flags, *PYTEST[1:]]
+        if warm:
+            command = [WARM_CLIENT, *PYTEST[3:]]
         if timed:
             command += [*TIMING, "--bench-timings", str(timings_file)]
         command += [*(NAIVE_FLAGS if naive else ()), *([f"--db={engine}"] if engine else []), *args]
@@ -237,7 +244,7 @@ class Bench:
             output.write(" ".join(command) + "\n\n")
             output.flush()
             returncode = subprocess.run(
-                command, stdout=output, stderr=subprocess.STDOUT, check=False
+                command, stdout=output, stderr=subprocess.STDOUT, check=False, env=env
             ).returncode
         wall = time.perf_counter() - started
         timings = json.loads(timings_file.read_text()) if timed and timings_file.exists() else None

@@ -85,6 +85,11 @@ DEFINITIONS = (
     Definition(
         "single_test_s", "subprocess", lambda b, p, e: processes.single_test(b, p.rounds, e)
     ),
+    Definition(
+        "single_test_warm_s",
+        "subprocess",
+        lambda b, p, e: processes.single_test_warm(b, p.rounds, e),
+    ),
     Definition("api_test_ms", "subprocess", lambda b, p, e: processes.api_test(b, p.rounds, e)),
     # Per route, in-process, the optimized way only (benchmarks.per_request).
     Definition(

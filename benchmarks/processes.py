@@ -7,14 +7,26 @@ time of a single test goes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import statistics
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.core import PYTEST, Bench, Figure, engine_key, median_or_none, rounded
+from benchmarks.core import (
+    PYTEST,
+    WARM_CLIENT,
+    Bench,
+    Figure,
+    engine_key,
+    median_or_none,
+    rounded,
+)
 from benchmarks.db_counter import round_trips
 
 # A test of its own rather than one of tests/api/test_auth.py, so that its figures stay
@@ -60,6 +72,96 @@ def single_test(bench: Bench, rounds: int, engine: str) -> Figure:
     }
     figure.met = figure.at_most(1.2)
     return figure
+
+
+# The issue's targets for a single test through the warm runner, by engine, and the least
+# cold/warm ratio.
+WARM_TARGET_S = {"sqlite": 0.25, "postgresql": 0.35}
+WARM_RATIO = 4.0
+WARM_READY_TIMEOUT_S = 120.0
+DONT_WRITE = "PYTHONDONTWRITEBYTECODE"
+
+
+def single_test_warm(bench: Bench, rounds: int, engine: str) -> Figure:
+    """The same single test, cold (`pytest`, the naive column) and warm (`pytest-warm`), the
+    client's wall: what a developer waits for in the edit-run loop. Then both again with
+    PYTHONDONTWRITEBYTECODE set and unset (in extra): where it is set, no run caches the
+    bytecode of the project's modules or pytest's rewritten tests, so each compiles them."""
+    limit = WARM_TARGET_S[engine]
+    figure = Figure(
+        engine_key("single_test_warm_s", engine),
+        "s",
+        f"wall of `pytest-warm {REFERENCE_TEST}` (warm server; naive column: the cold `pytest`)",
+        f"warm <= {limit} s and >= {WARM_RATIO:g}x less than cold",
+    )
+    args = ["-q", "-p", "no:randomly", REFERENCE_TEST]
+    env = dict(os.environ)
+    with warm_server(bench, args, engine, env):
+        for way in bench.rounds(figure.key, rounds):
+            run = bench.pytest(f"warm-{way}", args, engine=engine, timed=False,
+                               warm=way == "optimized", env=env)  # fmt: skip
+            figure.add(way, run.wall_s)
+    figure.extra = {
+        f"{DONT_WRITE}_{state}": bytecode_case(bench, rounds, engine, args, state == "set")
+        for state in ("set", "unset")
+    }
+    ratio = figure.ratio
+    figure.met = figure.at_most(limit) and ratio is not None and ratio >= WARM_RATIO
+    return figure
+
+
+def bytecode_case(
+    bench: Bench, rounds: int, engine: str, args: list[str], dont_write: bool
+) -> dict[str, float | None]:
+    """Median cold and warm walls with PYTHONDONTWRITEBYTECODE set or unset.
+
+    Unset, the runs write `__pycache__` folders into the checkout; those that were not there
+    before are removed afterwards, so that the next bench (and the developer's runs, where it
+    is set) start from the same state.
+    """
+    env = {name: value for name, value in os.environ.items() if name != DONT_WRITE}
+    if dont_write:
+        env[DONT_WRITE] = "1"
+    caches_before = set(Path.cwd().rglob("__pycache__"))
+    walls: dict[str, list[float]] = {"naive": [], "optimized": []}
+    label = f"bytecode-{'set' if dont_write else 'unset'}"
+    try:
+        with warm_server(bench, args, engine, env):
+            for way in bench.rounds(f"{label}@{engine}", rounds):
+                run = bench.pytest(f"{label}-{way}", args, engine=engine, timed=False,
+                                   warm=way == "optimized", env=env)  # fmt: skip
+                walls[way].append(run.wall_s)
+    finally:
+        for cache in set(Path.cwd().rglob("__pycache__")) - caches_before:
+            shutil.rmtree(cache, ignore_errors=True)
+    return {
+        "cold_s": rounded(median_or_none(walls["naive"])),
+        "warm_s": rounded(median_or_none(walls["optimized"])),
+    }
+
+
+@contextlib.contextmanager
+def warm_server(bench: Bench, args: list[str], engine: str, env: dict[str, str]) -> Iterator[None]:
+    """A fresh warm server for this checkout, past its first runs (the first starts it and
+    runs cold, the second teaches it what the runs import); stopped at the end."""
+    stop = [WARM_CLIENT, "stop"]
+    subprocess.run(stop, env=env, capture_output=True, check=False)
+    bench.progress(f"warm server: starting ({engine})")
+    bench.pytest("warm-start", args, engine=engine, timed=False, warm=True, env=env)
+    deadline = time.monotonic() + WARM_READY_TIMEOUT_S
+    status = [WARM_CLIENT, "status"]
+    while subprocess.run(status, env=env, capture_output=True, check=False).returncode:
+        if time.monotonic() > deadline:
+            bench.warnings.append(
+                "the warm server did not start: its log is in `pytest-warm status`"
+            )
+            break
+        time.sleep(0.2)
+    bench.pytest("warm-learn", args, engine=engine, timed=False, warm=True, env=env)
+    try:
+        yield
+    finally:
+        subprocess.run(stop, env=env, capture_output=True, check=False)
 
 
 def api_test(bench: Bench, rounds: int, engine: str) -> Figure:

@@ -39,6 +39,7 @@ from pytest_fastapi_db.postgres import (
     stop_server,
 )
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
+from pytest_fastapi_db.warm.postgres import warm_postgres
 
 pytest_plugins = [
     "pytest_fastapi_db.fixtures",
@@ -158,6 +159,8 @@ def open_databases(
     schema = settings.schema()
     if chosen_engine(config) == "sqlite":
         databases: TestDatabases = SqliteDatabases(run_dir, is_async=is_async)
+    elif (warm := warm_postgres(is_async, run_id(os.getpid()))) is not None:
+        databases = warm  # a warm run (pytest-warm): its server's PostgreSQL and template
     else:
         url = server_url(config)
         if url is None:
