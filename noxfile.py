@@ -161,13 +161,16 @@ def postgres(session: nox.Session) -> None:
 def ci(session: nox.Session) -> None:
     """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); typecheck.
 
+    With the `whisper` extra: the `real_services` tests run the real engine (a tiny model made
+    offline, tests/fixtures/whisper.py).
+
     `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
     `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
     and applies the floor once. Other arguments go to pytest.
     """
     options = ci_options(session)
-    install(session, "coverage", extras=("postgres",))
+    install(session, "coverage", "whisper", extras=("postgres", "whisper"))
     for number, engine in enumerate(options.engines):
         last = number == len(options.engines) - 1
         if options.splits is None:

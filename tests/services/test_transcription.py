@@ -56,17 +56,21 @@ class StandInModel:
 
 class InvalidDataError(ValueError):
     """What faster-whisper's decoder (PyAV) raises for bytes that are no audio or video: an
-    `av.error.InvalidDataError`, a ValueError (seen with faster-whisper 1.2.1 on random bytes)."""
+    `av.error.InvalidDataError`, a ValueError (tests/test_real_services.py shows it for real)."""
 
 
 @dataclass
 class UndecodableModel(StandInModel):
-    """A model given a file that is no media: it fails on decoding, at once or while reading."""
+    """A model that fails: at once, as faster-whisper does on media it cannot decode (it decodes
+    the whole file before it returns), or `lazily`, while its segments are read (inference)."""
 
     lazily: bool = False
+    error: Exception | None = None
 
     def transcribe(self, audio: str, language: str | None = None) -> tuple[Any, Info]:
-        error = InvalidDataError(f"Invalid data found when processing input: {audio!r}")
+        error = self.error or InvalidDataError(
+            f"Invalid data found when processing input: {audio!r}"
+        )
         if not self.lazily:
             raise error
 
@@ -214,11 +218,25 @@ class TestToTranscript:
 
 
 class TestWhatTheEngineCannotDo:
-    @pytest.mark.parametrize("lazily", [False, True])
-    async def test_a_file_that_is_no_media_is_unreadable_not_a_crash(self, lazily):
-        service, _loader = service_with(UndecodableModel([], lazily=lazily))
+    async def test_a_file_that_is_no_media_is_unreadable_not_a_crash(self):
+        service, _loader = service_with(UndecodableModel([]))
 
         with pytest.raises(UnreadableMedia, match="cannot be decoded: Invalid data found"):
+            await service.transcribe(MEDIA, "es")
+
+    async def test_media_without_audio_is_unreadable_not_a_crash(self):
+        """PyAV opens an image or a silent video, then finds no audio stream: IndexError."""
+        model = UndecodableModel([], error=IndexError("tuple index out of range"))
+        service, _loader = service_with(model)
+
+        with pytest.raises(UnreadableMedia, match="has no audio to transcribe"):
+            await service.transcribe(MEDIA, "es")
+
+    async def test_an_error_while_the_segments_are_read_is_the_engines(self):
+        """The file was decoded before the segments are read: what fails then is no 409."""
+        service, _loader = service_with(UndecodableModel([], lazily=True))
+
+        with pytest.raises(InvalidDataError):
             await service.transcribe(MEDIA, "es")
 
     @pytest.mark.parametrize(("language", "asked"), [("es", "es"), ("spa", None), (None, None)])
