@@ -321,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as error:
         parser.error(
             f"{error.name} is missing: install the engine with "
-            "`python -m pip install -e '.[whisper]'` (or `uv sync --extra whisper`)"
+            "`python -m pip install -e '.[whisper]'` from the checkout"
         )
     except ValueError as error:
         parser.error(str(error))

@@ -28,6 +28,8 @@ from tests.fixtures.whisper import WHISPER_LANGUAGE, WHISPER_PHRASE
 pytestmark = pytest.mark.real_services
 
 WINDOW = 30.0  # seconds of audio Whisper reads at a time: no timestamp goes past it
+# PyAV's reason for bytes that are no media; its message also names the file, which stays out.
+INVALID = "cannot be decoded: Invalid data found when processing input"
 
 
 def png() -> bytes:
@@ -89,8 +91,8 @@ class TestThroughTheRoutes:
     @pytest.mark.parametrize(
         ("content", "detail"),
         [
-            (b"not really a video\n" * 10, "cannot be decoded: [Errno"),
-            (b"", "cannot be decoded: [Errno"),
+            (b"not really a video\n" * 10, INVALID),
+            (b"", INVALID),
             (png(), "has no audio to transcribe"),
         ],
         ids=["text", "empty", "image"],
@@ -104,7 +106,7 @@ class TestThroughTheRoutes:
         response = await auth_client.post(f"{url}/transcription")
 
         assert response.status_code == 409, response.text
-        assert response.json()["detail"].startswith(f"the video's media file {detail}")
+        assert response.json()["detail"] == f"the video's media file {detail}"
         assert (await auth_client.get(f"{url}/transcription")).json()["status"] == (
             "not_transcribed"
         )

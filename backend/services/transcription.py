@@ -76,8 +76,10 @@ class WhisperTranscriptionService:
         try:
             segments, info = model.transcribe(str(media), language=language)
         except ValueError as error:
-            # PyAV's InvalidDataError is a ValueError: bytes that are no audio or video.
-            raise UnreadableMedia(f"the video's media file cannot be decoded: {error}") from error
+            # PyAV's InvalidDataError is a ValueError: bytes that are no audio or video. Its
+            # text names the file, whose path on the server is not the client's business.
+            reason = getattr(error, "strerror", None) or "not audio or video"
+            raise UnreadableMedia(f"the video's media file cannot be decoded: {reason}") from error
         except IndexError as error:
             # PyAV opened it, but found no audio stream to decode (an image, a silent video).
             raise UnreadableMedia("the video's media file has no audio to transcribe") from error
