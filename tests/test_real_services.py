@@ -36,11 +36,13 @@ def png() -> bytes:
     """A 1x1 PNG: media PyAV opens (as an image) but with no audio stream."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
 
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
     pixels = zlib.compress(b"\x00\x00\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 @pytest.fixture
@@ -183,7 +185,8 @@ class TestTheService:
         (model,) = loaded
         assert model.lazy == [True]  # faster-whisper's segments are a generator...
         assert model.exhausted  # ...read to the end before the service answered...
-        assert model.threads and threading.get_ident() not in model.threads  # ...off the loop
+        assert model.threads  # ...in a thread...
+        assert threading.get_ident() not in model.threads  # ...that is not the event loop's
         assert [segment.text for segment in model.segments] == [f" {WHISPER_PHRASE}"]
         assert result.text == WHISPER_PHRASE
 
@@ -205,7 +208,8 @@ class TestTheService:
         assert segments, "the seeded model says something"
         assert result.language == info.language
         if language is None:
-            assert info.language in LANGUAGES and 0.0 < info.language_probability <= 1.0
+            assert info.language in LANGUAGES
+            assert 0.0 < info.language_probability <= 1.0
         else:
             assert (info.language, info.language_probability) == (language, 1)
         tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=info.language)
@@ -213,7 +217,8 @@ class TestTheService:
         assert starts == sorted(starts)
         assert [segment.id for segment in segments] == list(range(1, len(segments) + 1))
         for segment in segments:
-            assert isinstance(segment.text, str) and isinstance(segment.avg_logprob, float)
+            assert isinstance(segment.text, str)
+            assert isinstance(segment.avg_logprob, float)
             assert 0.0 <= segment.start <= segment.end <= WINDOW
             assert segment.text == tokenizer.decode(segment.tokens)
         assert result.text == " ".join(s.text.strip() for s in segments if s.text.strip())
@@ -230,4 +235,3 @@ class TestTheService:
         assert sorted(path.name for path in second.iterdir()) == files
         for name in files:
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
-
