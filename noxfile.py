@@ -82,15 +82,16 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
 
 
 def install_resolved(session: nox.Session, resolution: str) -> None:
-    """What `ci` tests (the `postgres` extra and group), resolved from pyproject.toml's bounds
-    now, not from uv.lock: `lowest-direct` takes each direct dependency at its lower bound,
-    `highest` the newest the registry has. The resolution is printed, kept beside the
-    environment, then synced into it exactly."""
+    """What `ci` tests (the `postgres` and `whisper` extras and groups), resolved from
+    pyproject.toml's bounds now, not from uv.lock: `lowest-direct` takes each direct dependency
+    at its lower bound, `highest` the newest the registry has. The resolution is printed, kept
+    beside the environment, then synced into it exactly."""
     require_uv(session)
     pins = Path(session.virtualenv.location) / f"{resolution}.txt"
     session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
-                        "--group=postgres", f"--resolution={resolution}", "--upgrade",
-                        "--no-header", "--output-file", str(pins))  # fmt: skip
+                        "--extra=whisper", "--group=postgres", "--group=whisper",
+                        f"--resolution={resolution}", "--upgrade", "--no-header",
+                        "--output-file", str(pins))  # fmt: skip
     session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
 
 
