@@ -30,6 +30,11 @@ XDIST = ["-n", "auto", "--dist", "worksteal", "--maxprocesses=4"]
 COVERAGE = ["--cov", "--cov-report=term-missing:skip-covered",
             "--cov-report=xml:build/coverage.xml"]  # fmt: skip
 ENGINES = ("sqlite", "postgresql")
+# What the whole suite runs with beyond the app, each an extra and a dependency group of the
+# same name: PostgreSQL (driver, embedded server) and the Whisper engine (and what builds the
+# tiny model its `real_services` tests run on). `ci`, `tests`, `durations`, `stress` install
+# them from the lock; `lowest` and `newest` resolve them.
+SUITE = ("postgres", "whisper")
 # pytest-split's per-test timings, committed; `nox -s durations` refreshes it.
 DURATIONS = ".test_durations"
 # Where a CI slice leaves its coverage data and JUnit file, for `nox -s combine`.
@@ -82,16 +87,16 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
 
 
 def install_resolved(session: nox.Session, resolution: str) -> None:
-    """What `ci` tests (the `postgres` and `whisper` extras and groups), resolved from
-    pyproject.toml's bounds now, not from uv.lock: `lowest-direct` takes each direct dependency
-    at its lower bound, `highest` the newest the registry has. The resolution is printed, kept
-    beside the environment, then synced into it exactly."""
+    """What `ci` tests (the app and SUITE), resolved from pyproject.toml's bounds now, not from
+    uv.lock: `lowest-direct` takes each direct dependency at its lower bound, `highest` the
+    newest the registry has. The resolution is printed, kept beside the environment, then
+    synced into it exactly."""
     require_uv(session)
     pins = Path(session.virtualenv.location) / f"{resolution}.txt"
-    session.run_install("uv", "pip", "compile", "pyproject.toml", "--extra=postgres",
-                        "--extra=whisper", "--group=postgres", "--group=whisper",
-                        f"--resolution={resolution}", "--upgrade", "--no-header",
-                        "--output-file", str(pins))  # fmt: skip
+    session.run_install("uv", "pip", "compile", "pyproject.toml",
+                        *(f"--extra={name}" for name in SUITE),
+                        *(f"--group={name}" for name in SUITE), f"--resolution={resolution}",
+                        "--upgrade", "--no-header", "--output-file", str(pins))  # fmt: skip
     session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
 
 
@@ -118,7 +123,7 @@ def fast(session: nox.Session) -> None:
 @nox.parametrize("python", [interpreter(version) for version in PYTHONS], ids=list(PYTHONS))
 def tests(session: nox.Session) -> None:
     """`ci` without coverage, on each supported Python (one of them: `-s "tests(3.12)"`)."""
-    install(session, "postgres", extras=("postgres",))
+    install(session, *SUITE, extras=SUITE)
     both_engines(session)
 
 
@@ -171,7 +176,7 @@ def ci(session: nox.Session) -> None:
     and applies the floor once. Other arguments go to pytest.
     """
     options = ci_options(session)
-    install(session, "coverage", "whisper", extras=("postgres", "whisper"))
+    install(session, "coverage", *SUITE, extras=SUITE)
     for number, engine in enumerate(options.engines):
         last = number == len(options.engines) - 1
         if options.splits is None:
@@ -258,7 +263,7 @@ def ci_options(session: nox.Session) -> CiOptions:
 @nox.session
 def durations(session: nox.Session) -> None:
     """Refresh DURATIONS (pytest-split's timings, committed) from a real serial run of the suite."""
-    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
+    install(session, *SUITE, extras=SUITE)  # as `ci` runs it
     # A whole run replaces the file; a selection (`-- tests/api`) only updates its own tests.
     clean = [] if session.posargs else ["--clean-durations"]
     session.run("pytest", "-q", "--store-durations", f"--durations-path={DURATIONS}", *clean,
@@ -336,7 +341,7 @@ def changed(session: nox.Session) -> None:
 @nox.session
 def stress(session: nox.Session) -> None:
     """Suite N times serial + N times on 4 workers, new random order each (`-- --runs 3`)."""
-    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
+    install(session, *SUITE, extras=SUITE)  # as `ci` runs it
     session.run("python", "scripts/stress.py", *session.posargs)
 
 
