@@ -114,11 +114,13 @@ def build_vocabulary(phrase: str | None) -> Vocabulary:
     tokens = list(alphabet)
     merges: list[tuple[str, str]] = []
     words: list[str] = []
+    split = pre_tokenizers.ByteLevel(add_prefix_space=False).pre_tokenize_str
     for word in (phrase or "").split():
         # " hola" -> "Ġhola": the byte-level form the tokenizer stores.
-        (piece, _span), *_ = pre_tokenizers.ByteLevel(add_prefix_space=False).pre_tokenize_str(
-            f" {word}"
-        )
+        pieces = [piece for piece, _span in split(f" {word}")]
+        if len(pieces) != 1:
+            raise ValueError(f"{word!r} is not one word: give words of letters, spaced")
+        (piece,) = pieces
         if piece in words:
             raise ValueError(f"the phrase repeats {word!r}: each word can have one successor")
         words.append(piece)
@@ -129,8 +131,8 @@ def build_vocabulary(phrase: str | None) -> Vocabulary:
     known = set(tokens)
     filler = (token for token in fillers() if token not in known)
     tokens.extend(itertools.islice(filler, TEXT_TOKENS - 1 - len(tokens)))
-    # OpenAI's multilingual vocabulary has an empty token, and CTranslate2 (4.8) tells a
-    # multilingual model from an English-only one by whether its vocabulary holds "".
+    # OpenAI's multilingual vocabulary has an empty token, and CTranslate2 (4.8; older ones
+    # go by the vocabulary's size) tells a multilingual model from an English-only one by it.
     tokens.append("")
     tokens.extend(special_tokens())
     assert len(tokens) == VOCABULARY_SIZE

@@ -225,6 +225,30 @@ class TestTheService:
         probabilities = [math.exp(segment.avg_logprob) for segment in segments]
         assert result.confidence == round(sum(probabilities) / len(probabilities), 4)
 
+
+class TestTheTinyModel:
+    @pytest.mark.parametrize(
+        ("phrase", "language", "error"),
+        [
+            ("hola hola", "es", "the phrase repeats 'hola'"),
+            ("hola, amigos", "es", "'hola,' is not one word"),
+            (
+                " ".join(f"w{a}{b}" for a in "abc" for b in "abcdefghijklmnopqrst"),
+                "es",
+                "at most 59",
+            ),
+            ("hola", "spa", "language 'spa' is none of Whisper's"),
+        ],
+        ids=["repeated-word", "punctuation", "too-long", "unknown-language"],
+    )
+    def test_a_model_that_cannot_be_made_is_refused_saying_why(
+        self, tmp_path, phrase, language, error
+    ):
+        with pytest.raises(ValueError, match=error):
+            build_whisper_model(tmp_path / "model", phrase, language)
+
+        assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
     @pytest.mark.slow
     def test_the_model_is_the_same_file_for_file_on_every_build(self, tmp_path):
         first = build_whisper_model(tmp_path / "first")
