@@ -32,6 +32,11 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 # The plugin's folder: its own tests, and its coverage settings in its pyproject.toml.
 PLUGIN = "pytest-fastapi-db"
 PLUGIN_COVERAGE = f"--rcfile={PLUGIN}/pyproject.toml"
+# What the whole suite runs with beyond the app, each an extra and a dependency group of the
+# same name: PostgreSQL (driver, embedded server) and the Whisper engine (and what builds the
+# tiny model its `real_services` tests run on). `ci`, `tests`, `durations`, `stress` install
+# them from the lock; `lowest` and `newest` resolve them.
+SUITE = ("postgres", "whisper")
 WORKFLOW = ".github/workflows/ci.yml"
 
 
@@ -67,17 +72,17 @@ def install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) ->
 
 
 def install_resolved(session: nox.Session, resolution: str) -> None:
-    """What `ci` tests (the `postgres` extra and group), resolved from pyproject.toml's bounds
-    now, not from uv.lock: `lowest-direct` takes each direct dependency at its lower bound,
-    `highest` the newest the registry has. The resolution is printed, kept beside the
-    environment, then synced into it exactly."""
+    """What `ci` tests (the app and SUITE), resolved from pyproject.toml's bounds now, not from
+    uv.lock: `lowest-direct` takes each direct dependency at its lower bound, `highest` the
+    newest the registry has. The resolution is printed, kept beside the environment, then
+    synced into it exactly."""
     require_uv(session)
     pins = Path(session.virtualenv.location) / f"{resolution}.txt"
     # The plugin's pyproject.toml too: its bounds are direct ones, taken at their lowest as well.
     session.run_install("uv", "pip", "compile", "pyproject.toml", f"{PLUGIN}/pyproject.toml",
-                        "--extra=postgres",
-                        "--group=postgres", f"--resolution={resolution}", "--upgrade",
-                        "--no-header", "--output-file", str(pins))  # fmt: skip
+                        *(f"--extra={name}" for name in SUITE),
+                        *(f"--group={name}" for name in SUITE), f"--resolution={resolution}",
+                        "--upgrade", "--no-header", "--output-file", str(pins))  # fmt: skip
     session.run_install("uv", "pip", "sync", "--compile-bytecode", str(pins))
 
 
@@ -114,7 +119,7 @@ def fast(session: nox.Session) -> None:
 @nox.parametrize("python", [interpreter(version) for version in PYTHONS], ids=list(PYTHONS))
 def tests(session: nox.Session) -> None:
     """`ci` without coverage, on each supported Python (one of them: `-s "tests(3.12)"`)."""
-    install(session, "postgres", extras=("postgres",))
+    install(session, *SUITE, extras=SUITE)
     both_engines(session)
 
 
@@ -159,6 +164,9 @@ def ci(session: nox.Session) -> None:
     """All on SQLite, then on PostgreSQL what reaches the DB; one coverage (90%); the plugin's
     own tests with its coverage (90%); `example`; typecheck.
 
+    With the `whisper` extra: the `real_services` tests run the real engine (a tiny model made
+    offline, tests/fixtures/whisper.py).
+
     `-- --splits N --group I` runs slice I of N (pytest-split, balanced by DURATIONS) and
     `--engine sqlite|postgresql` one engine (default both): one job of a CI matrix, each slice
     leaving coverage data and a JUnit file named for it, no floor; `nox -s combine` merges them
@@ -169,7 +177,7 @@ def ci(session: nox.Session) -> None:
         options = parse_ci_args(session.posargs)
     except ValueError as error:
         session.error(f"ci: {error}")
-    install(session, "coverage", extras=("postgres",))
+    install(session, "coverage", *SUITE, extras=SUITE)
     for run in pytest_runs(options):
         session.run("pytest", *run.args, env=run.env)
     if options.splits is None or (options.group == 1 and options.engines[0] == ENGINES[0]):
@@ -195,7 +203,7 @@ def example(session: nox.Session) -> None:
 @nox.session
 def durations(session: nox.Session) -> None:
     """Refresh DURATIONS (pytest-split's timings, committed) from a real serial run of the suite."""
-    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
+    install(session, *SUITE, extras=SUITE)  # as `ci` runs it
     # A whole run replaces the file; a selection (`-- tests/api`) only updates its own tests.
     clean = [] if session.posargs else ["--clean-durations"]
     session.run("pytest", "-q", "--store-durations", f"--durations-path={DURATIONS}", *clean,
@@ -273,7 +281,7 @@ def changed(session: nox.Session) -> None:
 @nox.session
 def stress(session: nox.Session) -> None:
     """Suite N times serial + N times on 4 workers, new random order each (`-- --runs 3`)."""
-    install(session, "postgres", extras=("postgres",))  # as `ci` runs it: PostgreSQL's tests too
+    install(session, *SUITE, extras=SUITE)  # as `ci` runs it
     session.run("python", "-m", "tools.stress", *session.posargs)
 
 

@@ -68,21 +68,41 @@ class WhisperTranscriptionService:
 
     def _transcribe_blocking(self, media: Path, language: str | None) -> Transcript:
         model = self._get_model()
-        # A language Whisper lacks (the API takes ISO 639-3 codes too) is detected instead.
-        if language not in getattr(model, "supported_languages", [language]):
+        # A language the model lacks (the API takes ISO 639-3 codes too) is detected instead.
+        if not speaks(model, language):
             language = None
+        # faster-whisper decodes the whole file (with PyAV) before it returns, so what the media
+        # can make go wrong goes wrong here. It is the video's data, not the server: no 500.
         try:
             segments, info = model.transcribe(str(media), language=language)
-            # Segments are decoded lazily: reading them is part of the attempt.
-            return to_transcript(segments, info.language, info.language_probability)
         except ValueError as error:
-            # What the decoder refuses (PyAV's InvalidDataError is a ValueError): an upload that
-            # is no audio or video. The video's data, not the server, so no 500.
-            raise UnreadableMedia(f"the video's media file cannot be decoded: {error}") from error
+            # PyAV's InvalidDataError is a ValueError: bytes that are no audio or video. Its
+            # text names the file, whose path on the server is not the client's business.
+            reason = getattr(error, "strerror", None) or "not audio or video"
+            raise UnreadableMedia(f"the video's media file cannot be decoded: {reason}") from error
+        except IndexError as error:
+            # PyAV opened it, but found no audio stream to decode (an image, a silent video).
+            raise UnreadableMedia("the video's media file has no audio to transcribe") from error
+        # The model runs as the segments are read: they are read here, in the worker thread,
+        # never on the event loop. An error then is the engine's (a 500), not the upload's.
+        return to_transcript(segments, info.language, info.language_probability)
 
     async def transcribe(self, media: Path, language: str | None) -> Transcript:
         # Model loading and inference are CPU-bound: keep them off the event loop.
         return await asyncio.to_thread(self._transcribe_blocking, media, language)
+
+
+def speaks(model: Any, language: str | None) -> bool:
+    """Whether `model` can be told that the audio is in `language`.
+
+    faster-whisper lists the same codes for every multilingual model, but a model knows only
+    those it has a token for: told Cantonese ("yue", which only large-v3 has), a tiny or base
+    model transcribes with no language at all, and faster-whisper reports "yue" as if it had.
+    """
+    if language not in getattr(model, "supported_languages", [language]):
+        return False
+    tokenizer = getattr(model, "hf_tokenizer", None)  # a stand-in model may have none
+    return tokenizer is None or tokenizer.token_to_id(f"<|{language}|>") is not None
 
 
 def to_transcript(

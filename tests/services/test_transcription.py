@@ -7,8 +7,8 @@ threading and result mapping are the service's real code.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,17 +56,24 @@ class StandInModel:
 
 class InvalidDataError(ValueError):
     """What faster-whisper's decoder (PyAV) raises for bytes that are no audio or video: an
-    `av.error.InvalidDataError`, a ValueError (seen with faster-whisper 1.2.1 on random bytes)."""
+    `av.error.InvalidDataError`, a ValueError whose `strerror` says why and whose text names the
+    file (tests/test_real_services.py shows it for real)."""
+
+    def __init__(self, path: str) -> None:
+        self.strerror = "Invalid data found when processing input"
+        super().__init__(1094995529, self.strerror, path)
 
 
 @dataclass
 class UndecodableModel(StandInModel):
-    """A model given a file that is no media: it fails on decoding, at once or while reading."""
+    """A model that fails: at once, as faster-whisper does on media it cannot decode (it decodes
+    the whole file before it returns), or `lazily`, while its segments are read (inference)."""
 
     lazily: bool = False
+    error: Exception | None = None
 
     def transcribe(self, audio: str, language: str | None = None) -> tuple[Any, Info]:
-        error = InvalidDataError(f"Invalid data found when processing input: {audio!r}")
+        error = self.error or InvalidDataError(audio)
         if not self.lazily:
             raise error
 
@@ -214,11 +221,37 @@ class TestToTranscript:
 
 
 class TestWhatTheEngineCannotDo:
-    @pytest.mark.parametrize("lazily", [False, True])
-    async def test_a_file_that_is_no_media_is_unreadable_not_a_crash(self, lazily):
-        service, _loader = service_with(UndecodableModel([], lazily=lazily))
+    async def test_a_file_that_is_no_media_is_unreadable_not_a_crash(self):
+        service, _loader = service_with(UndecodableModel([]))
 
-        with pytest.raises(UnreadableMedia, match="cannot be decoded: Invalid data found"):
+        with pytest.raises(UnreadableMedia) as raised:
+            await service.transcribe(MEDIA, "es")
+
+        assert str(raised.value) == (
+            "the video's media file cannot be decoded: Invalid data found when processing input"
+        )  # and not where the server keeps it
+
+    async def test_a_decoding_error_without_a_reason_says_what_it_means(self):
+        service, _loader = service_with(UndecodableModel([], error=ValueError(str(MEDIA))))
+
+        with pytest.raises(UnreadableMedia) as raised:
+            await service.transcribe(MEDIA, "es")
+
+        assert str(raised.value).endswith("cannot be decoded: not audio or video")
+
+    async def test_media_without_audio_is_unreadable_not_a_crash(self):
+        """PyAV opens an image or a silent video, then finds no audio stream: IndexError."""
+        model = UndecodableModel([], error=IndexError("tuple index out of range"))
+        service, _loader = service_with(model)
+
+        with pytest.raises(UnreadableMedia, match="has no audio to transcribe"):
+            await service.transcribe(MEDIA, "es")
+
+    async def test_an_error_while_the_segments_are_read_is_the_engines(self):
+        """The file was decoded before the segments are read: what fails then is no 409."""
+        service, _loader = service_with(UndecodableModel([], lazily=True))
+
+        with pytest.raises(InvalidDataError):
             await service.transcribe(MEDIA, "es")
 
     @pytest.mark.parametrize(("language", "asked"), [("es", "es"), ("spa", None), (None, None)])
@@ -232,10 +265,14 @@ class TestWhatTheEngineCannotDo:
         assert model.calls == [(str(MEDIA), asked)]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("faster_whisper") is not None,
-    reason="faster-whisper is installed: the missing-engine message cannot be shown",
-)
+@pytest.fixture
+def no_faster_whisper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """faster-whisper as a machine without the extra has it, installed here or not: a None in
+    `sys.modules` makes its import fail (ModuleNotFoundError), as a missing module does."""
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+
+
+@pytest.mark.usefixtures("no_faster_whisper")
 class TestWithoutFasterWhisper:
     def test_the_default_loader_says_how_to_install_it(self):
         with pytest.raises(ServiceUnavailable) as raised:
