@@ -32,8 +32,17 @@ def dead_pid() -> int:
 
 @pytest.fixture
 def server() -> Iterator[subprocess.Popen[bytes]]:
-    """A process group led by a shell, standing in for a server."""
-    process = subprocess.Popen(["sh", "-c", "sleep 60; :", "server"], start_new_session=True)
+    """A process group led by a shell, standing in for a server; yielded once the shell runs
+    (until it has exec'd, its command line is still this process's, and `record_server` would
+    record that one)."""
+    process = subprocess.Popen(
+        ["sh", "-c", "echo ready; sleep 60; :", "server"],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"ready\n"
+    process.stdout.close()
     yield process
     if process.poll() is None:
         process.kill()
