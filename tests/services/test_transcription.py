@@ -10,6 +10,7 @@ import asyncio
 import math
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,10 +267,15 @@ class TestWhatTheEngineCannotDo:
 
 
 @pytest.fixture
-def no_faster_whisper(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_faster_whisper() -> Iterator[None]:
     """faster-whisper as a machine without the extra has it, installed here or not: a None in
-    `sys.modules` makes its import fail (ModuleNotFoundError), as a missing module does."""
-    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+    `sys.modules` makes its import fail (ModuleNotFoundError), as a missing module does.
+
+    Undone at this fixture's own teardown, not by the shared `monkeypatch` (which an earlier
+    autouse fixture, the network guard, may hold until after the engine guard has looked)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "faster_whisper", None)
+        yield
 
 
 @pytest.mark.usefixtures("no_faster_whisper")
