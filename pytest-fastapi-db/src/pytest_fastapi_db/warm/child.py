@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import traceback
+import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -73,6 +74,11 @@ def become(
     for name, module in list(sys.modules.items()):
         if is_runs_own(name, module, preloader.roots):
             del sys.modules[name]
+    # The server's `__main__` went with the plugin's modules; a cold run's is pytest's script,
+    # and the standard library imports it (pdb's completer does, from Python 3.13).
+    main = types.ModuleType("__main__")
+    main.__file__ = request["script"]
+    sys.modules["__main__"] = main
     with contextlib.suppress(ValueError):
         sys.meta_path.remove(preloader.hook)
 
