@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - the message is the point
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from pytest_fastapi_db.isolation import rolled_back_connection, session_on
+from pytest_fastapi_db.isolation import AsyncSessionMaker, rolled_back_connection, session_on
 from pytest_fastapi_db.plugin import config_key
 from pytest_fastapi_db.schema import Schema
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
-SessionMaker = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+SessionMaker = AsyncSessionMaker
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -8,12 +8,18 @@ measure the difference.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+
+# What the `session_maker` fixture gives, for an async app and for a sync one. Here, not in the
+# fixture modules, so that a conftest can import them: a module pytest loads as a plugin later
+# must not be imported before (pytest could no longer rewrite its asserts, and warns).
+AsyncSessionMaker = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+SyncSessionMaker = Callable[[], Session]
 
 
 @asynccontextmanager

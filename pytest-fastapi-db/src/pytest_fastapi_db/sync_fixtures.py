@@ -21,14 +21,14 @@ import pytest
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from pytest_fastapi_db.isolation import rolled_back_sync_connection
+from pytest_fastapi_db.isolation import SyncSessionMaker, rolled_back_sync_connection
 from pytest_fastapi_db.schema import Schema
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-SessionMaker = Callable[[], Session]
+SessionMaker = SyncSessionMaker
 
 
 @pytest.fixture
