@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
+from pytest_fastapi_db.run_dirs import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on

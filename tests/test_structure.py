@@ -89,6 +89,18 @@ def test_the_plugins_library_modules_do_not_need_pytest():
     assert needing == []
 
 
+def test_the_suite_imports_only_the_plugins_library_modules():
+    """A conftest (or `-p tests.fixtures`) runs before pytest registers the plugin's fixture and
+    hook modules: importing one first keeps pytest from rewriting its asserts (a warning, so an
+    error here)."""
+    hooks = {f"pytest_fastapi_db.{name}" for name in PLUGIN_HOOKS}
+    found = {
+        str(path.relative_to(ROOT)): sorted(imported_modules(path) & hooks)
+        for path in python_files("tests")
+    }
+    assert {path: modules for path, modules in found.items() if modules} == {}
+
+
 def test_the_warm_client_needs_only_the_standard_library():
     """Its own start-up is part of every warm run's time: it imports neither pytest nor the app."""
     found = {

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from pytest_fastapi_db.fixtures import Override
+from pytest_fastapi_db.overrides import Override
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 

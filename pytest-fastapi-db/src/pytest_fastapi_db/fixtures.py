@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 from pytest_fastapi_db.config import ConfigError, resolve
 from pytest_fastapi_db.databases import TestDatabases
 from pytest_fastapi_db.engines import sync_url
+from pytest_fastapi_db.overrides import Override, returning
 from pytest_fastapi_db.passwords import FastHasher, fast_password_hash
-from pytest_fastapi_db.plugin import config_key, databases_key, run_dir_key, stashed, worker_name
+from pytest_fastapi_db.plugin import config_key, databases_key, run_dir_key, stashed
+from pytest_fastapi_db.run_dirs import worker_name
 from pytest_fastapi_db.schema import Schema
 
 if TYPE_CHECKING:
@@ -30,18 +32,7 @@ if TYPE_CHECKING:
     from pwdlib import PasswordHash
 
 T = TypeVar("T")
-Override = Callable[[Callable[..., Any], object], None]
 _empties = itertools.count(1)
-
-
-def returning(value: T) -> Callable[[], Coroutine[Any, Any, T]]:
-    """An override that hands out `value`. Not a lambda: FastAPI runs a plain `def` dependency
-    in a worker thread on every request."""
-
-    async def provide() -> T:
-        return value
-
-    return provide
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,14 @@ from pytest_fastapi_db.postgres import (
     start_server,
     stop_server,
 )
+
+# The names a conftest may need early live in the library (importing this module from a
+# conftest would come before pytest registers it): re-exported here as before.
+from pytest_fastapi_db.run_dirs import DATABASES_ENV as DATABASES_ENV
+from pytest_fastapi_db.run_dirs import RUN_DIR_ENV as RUN_DIR_ENV
+from pytest_fastapi_db.run_dirs import RUN_DIR_PREFIX as RUN_DIR_PREFIX
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
+from pytest_fastapi_db.run_dirs import worker_name as worker_name
 from pytest_fastapi_db.warm.postgres import warm_postgres
 
 pytest_plugins = [
@@ -53,10 +60,6 @@ pytest_plugins = [
 ]
 
 T = TypeVar("T")
-RUN_DIR_PREFIX = "fastapi-db-tests-"
-# How the controller tells its workers where the run directory is and which databases it has.
-RUN_DIR_ENV = "FASTAPI_DB_RUN_DIR"
-DATABASES_ENV = "FASTAPI_DB_DATABASES"
 config_key = pytest.StashKey[FastapiDbConfig]()
 run_dir_key = pytest.StashKey[Path]()
 databases_key = pytest.StashKey[TestDatabases]()
@@ -79,11 +82,6 @@ def stashed(config: pytest.Config, key: pytest.StashKey[T]) -> T:
         return config.stash[key]
     except KeyError:
         raise fastapi_db_config.ConfigError(NOT_CONFIGURED) from None
-
-
-def worker_name() -> str:
-    """This process's xdist worker id ("gw0", ...), or "main" without xdist."""
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def is_controller(config: pytest.Config) -> bool:

@@ -20,6 +20,17 @@ from pathlib import Path
 from pytest_fastapi_db.postgres import SERVER_LINK, stop_server
 from pytest_fastapi_db.processes import alive
 
+RUN_DIR_PREFIX = "fastapi-db-tests-"
+# How the controller tells its workers where the run directory is and which databases it has.
+RUN_DIR_ENV = "FASTAPI_DB_RUN_DIR"
+DATABASES_ENV = "FASTAPI_DB_DATABASES"
+
+
+def worker_name() -> str:
+    """This process's xdist worker id ("gw0", ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 OWNER_FILE = "owner.pid"
 # The pid (and process group) of a server a run started, and its command line.
 SERVER_FILE = "server.pid"
