@@ -232,11 +232,15 @@ def test_a_warm_run_takes_the_spare_and_builds_a_new_template_once(
     warm_pg.make_spare(warm_url, tag)  # no template yet: no spare, and the old one goes
     assert database_names(address, warm_pg.TEMPLATE_PREFIX) == []
 
-    given = {"url": warm_url, "template": template, "spare": spare}
-    monkeypatch.setenv(warm_pg.WARM_ENV, json.dumps(given))
-    databases = warm_pg.warm_postgres(False, "warm")
-    assert databases is not None
-    assert warm_pg.WARM_ENV not in os.environ  # for this run only
+    def warm_run(run: str) -> PostgresDatabases:
+        given = {"url": warm_url, "template": template, "spare": spare}
+        monkeypatch.setenv(warm_pg.WARM_ENV, json.dumps(given))
+        databases = warm_pg.warm_postgres(False, run)
+        assert databases is not None
+        assert warm_pg.WARM_ENV not in os.environ  # for this run only, not for runs it starts
+        return databases
+
+    databases = warm_run("warm")
 
     def fails(url: str) -> None:
         raise RuntimeError("a broken migration")
@@ -249,14 +253,16 @@ def test_a_warm_run_takes_the_spare_and_builds_a_new_template_once(
 
     warm_pg.make_spare(warm_url, tag)
     assert sorted(database_names(address, warm_pg.TEMPLATE_PREFIX)) == [template, spare]
+    late = warm_run("late")  # handed the same spare
     try:
         taken = databases.create("gw0")
         assert spare not in database_names(address, spare)  # renamed, not copied
         assert table_names(taken) == ["things"]
-        databases.spare = "fastapi_db_warm_gone_spare"  # taken by another run meanwhile
-        cloned = databases.create("gw1")
-        assert table_names(cloned) == ["things"]
+        assert table_names(databases.create("gw1")) == ["things"]  # no spare left: a clone
+        assert table_names(late.create("gw0")) == ["things"]  # its spare taken: a clone
     finally:
         databases.close()
+        late.close()
         address.janitor(template, as_template=True).drop()
     assert database_names(address, databases.prefix) == []
+    assert database_names(address, late.prefix) == []

@@ -145,9 +145,7 @@ def test_a_message_to_the_user_names_the_runner(capsys: pytest.CaptureFixture[st
 
 
 @pytest.fixture
-def checkout(
-    short_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Place]:
+def checkout(short_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Place]:
     """A checkout as the current directory, its warm servers' base in a short folder of ours,
     CI unset (a run in CI goes cold), and the signal handlers a run installs put back."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
@@ -356,8 +354,8 @@ def test_learning_loads_what_runs_reported_rewritten_and_stops_at_a_thread(
 ) -> None:
     make_module(modules, "pfd_plain", "def check():\n    assert 1 == 2\n")
     make_module(modules, "pfd_checked", "def check():\n    assert 1 == 2\n")
-    make_module(modules, "pfd_thread", "import threading, time\n"
-                "threading.Thread(target=time.sleep, args=(0.2,), daemon=True).start()\n")  # fmt: skip
+    starts = "import threading, time\nthreading.Thread(target=time.sleep, args=(0.2,)).start()\n"
+    make_module(modules, "pfd_thread", starts)
     make_module(modules, "pfd_after", "X = 1\n")
     learned = tmp_path / "modules"
     append_list(learned, [("pfd_plain", ""), ("pfd_checked", "rewrite"), ("pfd_gone", NEVER_MARK),
@@ -412,8 +410,10 @@ run(request, [], [], Preloader(Path(sys.argv[1]) / "learned", pass_hook=False))
 
 
 def run_child(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", CHILD, str(cwd), *args],
-                          capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False)  # fmt: skip
+    command = [sys.executable, "-c", CHILD, str(cwd), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
+    )
 
 
 def test_a_child_that_cannot_become_the_run_exits_with_its_traceback(tmp_path: Path) -> None:
