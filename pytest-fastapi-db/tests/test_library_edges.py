@@ -26,6 +26,7 @@ from pytest_fastapi_db.databases import (
 )
 from pytest_fastapi_db.engines import default_sync_engine
 from pytest_fastapi_db.isolation import drop_tables, rolled_back_connection, savepoint
+from pytest_fastapi_db.plugin import RUN_DIR_PREFIX
 from pytest_fastapi_db.postgres import (
     SERVER_LINK,
     SERVER_PREFIX,
@@ -35,8 +36,16 @@ from pytest_fastapi_db.postgres import (
     start_server,
     stop_server,
 )
+from pytest_fastapi_db.run_dirs import (
+    OWNER_FILE,
+    SERVER_FILE,
+    make_run_dir,
+    record_server,
+    sweep_abandoned_run_dirs,
+)
+from pytest_fastapi_db.schema import Schema
 from pytest_fastapi_db.warm import postgres as warm_pg
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, text
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 metadata = MetaData()
@@ -101,6 +110,44 @@ def test_dropping_without_metadata_drops_every_table_the_database_has(tmp_path: 
     finally:
         engine.dispose()
     assert table_names(url) == []
+
+
+def migrate_things(connection: Connection) -> None:
+    """A migrate callable as apps write them: it leaves its transaction for the caller."""
+    connection.execute(text("CREATE TABLE things (id INTEGER PRIMARY KEY)"))
+    connection.execute(text("INSERT INTO things (id) VALUES (1)"))
+
+
+def test_a_migrate_callable_builds_the_schema_and_builds_it_again_to_recreate(
+    tmp_path: Path,
+) -> None:
+    schema = Schema(sync_engine=default_sync_engine, migrate=migrate_things)
+    assert schema.describe().startswith("migrate: ")
+    assert schema.describe().endswith(".migrate_things")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    schema.build(url)
+    engine = default_sync_engine(url)
+    try:
+        with engine.begin() as connection:  # committed by the build, not rolled back
+            assert connection.scalar(text("SELECT count(*) FROM things")) == 1
+            connection.execute(text("INSERT INTO things (id) VALUES (2)"))
+        schema.recreate(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM things")) == 1  # built afresh
+    finally:
+        engine.dispose()
+
+
+def test_a_sweep_leaves_folders_it_cannot_tell_are_ours(tmp_path: Path) -> None:
+    (tmp_path / f"{RUN_DIR_PREFIX}being-made").mkdir()  # no owner file yet
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = make_run_dir(RUN_DIR_PREFIX, tmp_path)
+    (dead / OWNER_FILE).write_text(str(gone.pid))
+    record_server(dead, gone.pid)
+    assert (dead / SERVER_FILE).read_text() == f"{gone.pid}\n"  # no command line: it is gone
+    assert sweep_abandoned_run_dirs(tmp_path, RUN_DIR_PREFIX) == [dead]
+    assert [path.name for path in tmp_path.iterdir()] == [f"{RUN_DIR_PREFIX}being-made"]
 
 
 # PostgreSQL URLs and the embedded server's own failures, without a server.
