@@ -429,3 +429,21 @@ def test_a_conftest_that_exits_ends_the_child_as_it_would_the_interpreter(tmp_pa
     result = run_child(tmp_path, "-p", "no:cacheprovider", "test_x.py")
     assert result.returncode == 1, result.stderr
     assert result.stderr.endswith("no database here\n")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code"),
+    [
+        pytest.param("KeyboardInterrupt()", -signal.SIGINT, id="interrupt-dies-by-sigint"),
+        pytest.param("GeneratorExit()", 1, id="other-base-exception"),
+    ],
+)
+def test_an_uncaught_exception_ends_the_child_as_it_would_the_interpreter(
+    tmp_path: Path, raised: str, code: int
+) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(f"raise {raised}\n")
+    (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
+    result = run_child(tmp_path, "-p", "no:cacheprovider", "test_x.py")
+    assert result.returncode == code, result.stderr
+    assert f"\n{raised.removesuffix('()')}\n" in result.stderr  # the traceback's last line
