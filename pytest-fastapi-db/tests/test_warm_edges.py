@@ -187,6 +187,14 @@ def test_status_and_stop_without_a_server_say_so(
     assert not client.lock_is_held(checkout)  # the lock file stays, unheld
 
 
+def test_the_client_runs_as_a_module_too(checkout: Place) -> None:
+    command = [sys.executable, "-m", "pytest_fastapi_db.warm.client", "status"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False,
+                            timeout=CHILD_TIMEOUT)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith(f"no warm server for {checkout.root} with ")
+
+
 class StandIn:
     """A server on the checkout's socket that takes one run and answers with `replies`."""
 
