@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_fastapi_db.postgres import DB_URL_ENV
 from pytest_fastapi_db.warm import client
 from pytest_fastapi_db.warm.child import system_exit_code
+from pytest_fastapi_db.warm.postgres import wants_postgres
 from pytest_fastapi_db.warm.preload import (
     NEVER_MARK,
     Preloader,
@@ -303,6 +305,22 @@ def test_a_process_is_alive_until_it_has_ended() -> None:
     process.kill()
     process.wait()
     assert not client.pid_alive(process.pid)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "wanted"),
+    [
+        (["--db=postgresql"], {}, True),
+        (["-q", "--db", "postgresql"], {}, True),
+        (["--db", "sqlite"], {}, False),
+        (["--db=postgresql", "--db-url=postgresql://u@h/d"], {}, False),
+        (["--db=postgresql"], {DB_URL_ENV: "postgresql://u@h/d"}, False),
+    ],
+)
+def test_the_server_keeps_postgresql_warm_only_for_runs_that_would_start_their_own(
+    args: list[str], env: dict[str, str], wanted: bool
+) -> None:
+    assert wants_postgres(args, env) is wanted
 
 
 # The preloader.
