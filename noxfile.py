@@ -98,8 +98,8 @@ def plugin_coverage(session: nox.Session) -> None:
     """The plugin's own tests under coverage of `pytest_fastapi_db` (branch, 90% floor).
 
     `coverage run`, not pytest-cov: pytest imports an installed plugin before pytest-cov starts
-    measuring, which would count every definition line as missed. Its `patch = subprocess`
-    measures the xdist workers and the child runs too.
+    measuring, which would count every definition line as missed. Its `patch` setting measures
+    the xdist workers and child runs too, and the warm runner's exec'd and forked processes.
     """
     session.run("coverage", "erase", PLUGIN_COVERAGE)
     session.run("coverage", "run", PLUGIN_COVERAGE, "-m", "pytest", f"{PLUGIN}/tests", *XDIST,
