@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,8 @@ import pytest
 import sqlalchemy.dialects.postgresql  # noqa: F401
 from pytest_fastapi_db.postgres import stop_server
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
-from support import run_dirs
+from support import child_env, run_dirs, write_project
+from warm_support import PASSING, Project
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +36,20 @@ def child_tmpdir(run_dir: Path, tmp_path: Path) -> Iterator[Path]:
     yield folder
     for child_run_dir in run_dirs(folder):
         stop_server(child_run_dir)
+
+
+@pytest.fixture
+def project(tmp_path: Path, child_tmpdir: Path) -> Iterator[Project]:
+    """A tiny project of its own for a warm runner test, with a private server directory;
+    its server is stopped at the end."""
+    runtime = Path(tempfile.mkdtemp(prefix="w", dir="/tmp"))
+    env = child_env(child_tmpdir, XDG_RUNTIME_DIR=str(runtime), PYTEST_WARM_IDLE="120")
+    env.pop("CI", None)
+    root = tmp_path / "project"
+    write_project(root, PASSING, name="test_passes.py")
+    made = Project(root, env)
+    yield made
+    made.run("stop")
+    pid = made.server_pid()
+    shutil.rmtree(runtime, ignore_errors=True)
+    assert pid is None

@@ -11,6 +11,7 @@ to each run, where a cold run would meet it too.
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import importlib
 import importlib.metadata
@@ -19,6 +20,7 @@ import os
 import site
 import sys
 import sysconfig
+import tomllib
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -251,3 +253,20 @@ def top_level_names(dist: importlib.metadata.Distribution) -> set[str]:
         elif path.count("/") == 1 and path.endswith("/__init__.py"):
             names.add(path.partition("/")[0])
     return names
+
+
+def assertion_pass_hook(root: Path) -> bool:
+    """The checkout's `enable_assertion_pass_hook`, which changes how plugins are rewritten."""
+    sections = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("tox.ini", "pytest"),
+                ("setup.cfg", "tool:pytest"))  # fmt: skip
+    for name, section in sections:
+        parser = configparser.ConfigParser(interpolation=None)
+        with contextlib.suppress(OSError, configparser.Error):
+            parser.read(root / name)
+            if parser.has_section(section):
+                return parser.getboolean(section, "enable_assertion_pass_hook", fallback=False)
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        options = tomllib.loads((root / "pyproject.toml").read_text())
+        ini = options.get("tool", {}).get("pytest", {}).get("ini_options", {})
+        return str(ini.get("enable_assertion_pass_hook", "false")).lower() in ("true", "1")
+    return False

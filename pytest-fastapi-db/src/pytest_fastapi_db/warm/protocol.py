@@ -15,6 +15,7 @@ import socket
 import stat
 import struct
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,11 @@ IDLE_ENV = "PYTEST_WARM_IDLE"
 DEFAULT_IDLE_S = 30 * 60
 HEADER = struct.Struct("!I")
 MAX_MESSAGE = 16 * 1024 * 1024
+
+
+def log(message: str) -> None:
+    """A line of the warm server's log (its stderr)."""
+    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
 
 class WarmError(Exception):

@@ -18,25 +18,20 @@ import sysconfig
 SCRIPTS = sysconfig.get_path("scripts")
 sys.path[0] = SCRIPTS
 
-import configparser  # noqa: E402
 import contextlib  # noqa: E402
 import fcntl  # noqa: E402
 import gc  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import selectors  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
-import tomllib  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from pytest_fastapi_db.warm import child, postgres  # noqa: E402
-from pytest_fastapi_db.warm.preload import Preloader, thread_count  # noqa: E402
+from pytest_fastapi_db.warm import child  # noqa: E402
+from pytest_fastapi_db.warm.preload import Preloader, assertion_pass_hook, thread_count  # noqa: E402
 from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     DEFAULT_IDLE_S,
     IDLE_ENV,
@@ -44,19 +39,17 @@ from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     Place,
     WarmError,
     base_dir,
+    log,
     receive,
     send,
 )
+from pytest_fastapi_db.warm.spares import Spares, remove_folder  # noqa: E402
 from pytest_fastapi_db.warm.staleness import Snapshot  # noqa: E402
 
 # A run whose client went away gets SIGINT (pytest cleans up), then SIGKILL this much later.
 HANGUP_GRACE_S = 0.7
 # How often an idle server looks whether its directory is still there.
 CHECK_EVERY_S = 5.0
-
-
-def log(message: str) -> None:
-    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -67,7 +60,7 @@ class Run:
     postgres_tag: str | None = None  # the schema's tag of a run on the warm PostgreSQL
 
 
-class Server:
+class Server(Spares):
     def __init__(self, place: Place, idle_s: float) -> None:
         self.place = place
         self.idle_s = idle_s
@@ -82,10 +75,9 @@ class Server:
         self.listener: socket.socket | None = None
         self.lock_fd = -1
         self.wake_r, self.wake_w = os.pipe()
-        # PostgreSQL, from the first run that asks for it (warm.postgres).
-        self.postgres_url: str | None = None
-        self.spare_tag: str | None = None  # the tag of the spare that is ready, if one is
-        self.helpers: dict[int, str] = {}  # pid -> the tag of the spare it is making
+        self.postgres_url = None
+        self.spare_tag = None
+        self.helpers = {}
         self.snapshot = Snapshot.take(place.root, os.environ)
         self.preloader = Preloader(place.modules, assertion_pass_hook(place.root))
 
@@ -307,10 +299,7 @@ class Server:
                 return
             if pid == 0:
                 return
-            if pid in self.helpers:
-                tag = self.helpers.pop(pid)
-                if os.waitstatus_to_exitcode(status) == 0:
-                    self.spare_tag = tag
+            if self.helper_ended(pid, status):
                 continue
             run = self.runs.pop(pid, None)
             if run is None:
@@ -329,73 +318,6 @@ class Server:
             if run.postgres_tag is not None and self.postgres_url is not None:
                 self.make_spare(self.postgres_url, run.postgres_tag)
             self.learn()
-
-    def postgres_for(self, request: dict[str, Any]) -> str | None:
-        """For a run on PostgreSQL without a server named: the warm PostgreSQL (started now if
-        this is the first), the current template's name and the spare, in the run's
-        environment. Returns the schema's tag, or None for any other run."""
-        if not postgres.wants_postgres(request["args"], request["env"]):
-            return None
-        if self.postgres_url is None:
-            started = time.perf_counter()
-            self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
-            log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
-        tag = postgres.schema_tag(self.place.root)
-        spare = postgres.spare_name(tag) if self.spare_tag == tag else None
-        self.spare_tag = None  # this run takes it; the next one gets the copy made after it
-        given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
-        request["env"][postgres.WARM_ENV] = json.dumps(given)
-        return tag
-
-    def in_helper(self, function: Callable[..., str], *args: Any) -> str:
-        """`function(*args)` in a forked helper (it may run the plugin's code, start processes
-        and threads: the server must not), its result back through a pipe."""
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                self.become_helper(keep=write)
-                os.write(write, json.dumps(function(*args)).encode())
-                code = 0
-            except BaseException as error:
-                log(f"helper failed: {type(error).__name__}: {error}")
-            finally:
-                os._exit(code)
-        os.close(write)
-        with os.fdopen(read, "rb") as pipe:
-            output = pipe.read()
-        _pid, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise WarmError(f"the warm server's helper failed (its log: {self.place.log})")
-        result: str = json.loads(output)
-        return result
-
-    def make_spare(self, url: str, tag: str) -> None:
-        """The next run's copy of the template, made in a helper while no one waits for it."""
-        if tag in self.helpers.values():
-            return
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                self.become_helper(keep=-1)
-                postgres.make_spare(url, tag)
-                code = 0
-            except BaseException as error:
-                log(f"making the spare database failed: {type(error).__name__}: {error}")
-            finally:
-                os._exit(code)
-        self.helpers[pid] = tag
-
-    def become_helper(self, keep: int) -> None:
-        signal.set_wakeup_fd(-1)
-        for number in child.SERVER_SIGNALS:
-            signal.signal(number, signal.SIG_DFL)
-        for fd in self.server_fds():
-            if fd != keep:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
 
     def learn(self) -> None:
         if self.stopping or self.retire_env is not None:
@@ -423,40 +345,13 @@ class Server:
     def clean_up(self) -> None:
         """Everything but the lock, which the process's end releases."""
         self.close_listener()
-        for pid in self.helpers:  # a spare half made goes with the PostgreSQL server
-            with contextlib.suppress(ChildProcessError, ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        self.helpers.clear()
+        self.end_helpers()
         remove_folder(self.place.folder)
-
-
-def remove_folder(folder: Path) -> None:
-    """The server's folder, and the PostgreSQL server linked from it if one was started."""
-    postgres.stop_server(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def signal_group(pgid: int, number: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, number)
-
-
-def assertion_pass_hook(root: Path) -> bool:
-    """The checkout's `enable_assertion_pass_hook`, which changes how plugins are rewritten."""
-    sections = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("tox.ini", "pytest"),
-                ("setup.cfg", "tool:pytest"))  # fmt: skip
-    for name, section in sections:
-        parser = configparser.ConfigParser(interpolation=None)
-        with contextlib.suppress(OSError, configparser.Error):
-            parser.read(root / name)
-            if parser.has_section(section):
-                return parser.getboolean(section, "enable_assertion_pass_hook", fallback=False)
-    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
-        options = tomllib.loads((root / "pyproject.toml").read_text())
-        ini = options.get("tool", {}).get("pytest", {}).get("ini_options", {})
-        return str(ini.get("enable_assertion_pass_hook", "false")).lower() in ("true", "1")
-    return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,123 @@
+"""The warm server's PostgreSQL side: the server started in a helper, and the spare copies.
+
+Whatever runs the plugin's code, starts processes or threads runs in a forked helper: the
+server itself stays single-threaded, so that its next fork copies a whole process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pytest_fastapi_db.warm import child, postgres
+from pytest_fastapi_db.warm.protocol import Place, WarmError, log
+
+
+class Spares:
+    """Mixed into the server: the warm PostgreSQL, started from the first run that asks for
+    it, and the next run's copy of the template, made by a helper after each run."""
+
+    place: Place
+    postgres_url: str | None = None
+    spare_tag: str | None = None  # the tag of the spare that is ready, if one is
+    helpers: dict[int, str]  # pid -> the tag of the spare it is making
+
+    def server_fds(self) -> list[int]:
+        raise NotImplementedError
+
+    def helper_ended(self, pid: int, status: int) -> bool:
+        """Whether `pid` was a helper (a spare made, or not); the spare is ready if it was."""
+        if pid not in self.helpers:
+            return False
+        tag = self.helpers.pop(pid)
+        if os.waitstatus_to_exitcode(status) == 0:
+            self.spare_tag = tag
+        return True
+
+    def end_helpers(self) -> None:
+        """A spare half made goes with the PostgreSQL server."""
+        for pid in self.helpers:
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        self.helpers.clear()
+
+    def postgres_for(self, request: dict[str, Any]) -> str | None:
+        """For a run on PostgreSQL without a server named: the warm PostgreSQL (started now if
+        this is the first), the current template's name and the spare, in the run's
+        environment. Returns the schema's tag, or None for any other run."""
+        if not postgres.wants_postgres(request["args"], request["env"]):
+            return None
+        if self.postgres_url is None:
+            started = time.perf_counter()
+            self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
+            log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
+        tag = postgres.schema_tag(self.place.root)
+        spare = postgres.spare_name(tag) if self.spare_tag == tag else None
+        self.spare_tag = None  # this run takes it; the next one gets the copy made after it
+        given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
+        request["env"][postgres.WARM_ENV] = json.dumps(given)
+        return tag
+
+    def in_helper(self, function: Callable[..., str], *args: Any) -> str:
+        """`function(*args)` in a forked helper (it may run the plugin's code, start processes
+        and threads: the server must not), its result back through a pipe."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self.become_helper(keep=write)
+                os.write(write, json.dumps(function(*args)).encode())
+                code = 0
+            except BaseException as error:
+                log(f"helper failed: {type(error).__name__}: {error}")
+            finally:
+                os._exit(code)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            output = pipe.read()
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise WarmError(f"the warm server's helper failed (its log: {self.place.log})")
+        result: str = json.loads(output)
+        return result
+
+    def make_spare(self, url: str, tag: str) -> None:
+        """The next run's copy of the template, made in a helper while no one waits for it."""
+        if tag in self.helpers.values():
+            return
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self.become_helper(keep=-1)
+                postgres.make_spare(url, tag)
+                code = 0
+            except BaseException as error:
+                log(f"making the spare database failed: {type(error).__name__}: {error}")
+            finally:
+                os._exit(code)
+        self.helpers[pid] = tag
+
+    def become_helper(self, keep: int) -> None:
+        signal.set_wakeup_fd(-1)
+        for number in child.SERVER_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        for fd in self.server_fds():
+            if fd != keep:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+def remove_folder(folder: Path) -> None:
+    """The server's folder, and the PostgreSQL server linked from it if one was started."""
+    postgres.stop_server(folder)
+    shutil.rmtree(folder, ignore_errors=True)
