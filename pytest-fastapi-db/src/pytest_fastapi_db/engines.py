@@ -9,11 +9,13 @@ RELEASE SAVEPOINT commits for real.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:  # imported when used: a sync app may have no greenlet, which it needs
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Sync driver -> async driver, for each dialect the plugin knows.
 ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
@@ -64,6 +66,8 @@ def default_sync_engine(url: str) -> Engine:
 
 def default_async_engine(url: str) -> AsyncEngine:
     """SQLAlchemy's async engine for `url`, SAVEPOINT-ready on SQLite."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(url)
     _savepoints_on_sqlite(engine.sync_engine)
     return engine

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, MetaData
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # imported when used: a sync app may have no greenlet, which it needs
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 # What the `session_maker` fixture gives, for an async app and for a sync one. Here, not in the
 # fixture modules, so that a conftest can import them: a module pytest loads as a plugin later
 # must not be imported before (pytest could no longer rewrite its asserts, and warns).
-AsyncSessionMaker = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+AsyncSessionMaker = Callable[[], AbstractAsyncContextManager["AsyncSession"]]
 SyncSessionMaker = Callable[[], Session]
 
 
@@ -39,6 +42,8 @@ async def rolled_back_connection(async_engine: AsyncEngine) -> AsyncIterator[Asy
 
 def session_on(connection: AsyncConnection) -> AsyncSession:
     """A session joining whatever transaction `connection` is in, as a SAVEPOINT."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     return AsyncSession(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,20 +49,15 @@ def fast_password_hash(behind: PasswordHash | None = None) -> PasswordHash:
     """Fast hashes for new passwords; the hashes of `behind`'s hashers (by default argon2 and
     bcrypt, when installed) still verify."""
     from pwdlib import PasswordHash
+    from pwdlib.exceptions import HasherNotAvailable
 
     if behind is not None:
         return PasswordHash((FastHasher(), *behind.hashers))
     hashers: list[object] = [FastHasher()]
-    try:
-        from pwdlib.hashers.argon2 import Argon2Hasher
-
-        hashers.append(Argon2Hasher())
-    except ImportError:  # pragma: no cover - pwdlib without its argon2 extra
-        pass
-    try:
-        from pwdlib.hashers.bcrypt import BcryptHasher
-
-        hashers.append(BcryptHasher())
-    except ImportError:  # pragma: no cover - pwdlib without its bcrypt extra
-        pass
+    for module, name in (("argon2", "Argon2Hasher"), ("bcrypt", "BcryptHasher")):
+        try:  # each only where pwdlib has its extra (the hasher says so when built)
+            hasher_class = getattr(importlib.import_module(f"pwdlib.hashers.{module}"), name)
+            hashers.append(hasher_class())
+        except (ImportError, HasherNotAvailable):
+            pass
     return PasswordHash(hashers)  # type: ignore[arg-type]
