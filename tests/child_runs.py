@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from pytest_fastapi_db.run_dirs import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX, worker_name
+from pytest_fastapi_db.run_dirs import RUN_DIR_PREFIX, RUN_VARIABLES, worker_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on
@@ -24,15 +24,7 @@ CHILD_TIMEOUT = 150
 # For the tests that start child runs: pytest.ini's 60 s per test would cut them off first.
 CHILD_RUN_TEST_TIMEOUT = pytest.mark.timeout(2 * CHILD_TIMEOUT + 60)
 # Set by the run this test is part of; a child must start as a run of its own.
-INHERITED = (
-    RUN_DIR_ENV,
-    DATABASES_ENV,
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "PYTEST_CURRENT_TEST",
-    "PYTEST_ADDOPTS",
-)
+INHERITED = RUN_VARIABLES
 
 
 def write_tests(folder: Path, source: str, name: str = "test_generated.py") -> Path:

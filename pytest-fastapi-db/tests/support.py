@@ -15,23 +15,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from pytest_fastapi_db.plugin import DATABASES_ENV, RUN_DIR_ENV, RUN_DIR_PREFIX
+from pytest_fastapi_db.run_dirs import RUN_DIR_PREFIX, RUN_VARIABLES
 
 # How long a child run may take: a whole pytest start-up (and on PostgreSQL a server's) on a
 # loaded 2-core machine. The limit only decides how long a stuck child takes to fail its test.
 CHILD_TIMEOUT = 150
 CHILD_RUN_TEST_TIMEOUT = pytest.mark.timeout(2 * CHILD_TIMEOUT + 60)
-# Set by the run this test is part of; a child must start as a run of its own.
-INHERITED = (
-    RUN_DIR_ENV,
-    DATABASES_ENV,
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "PYTEST_CURRENT_TEST",
-    "PYTEST_ADDOPTS",
-    "FASTAPI_DB_URL",
-)
+# Set by the run this test is part of; a child must start as a run of its own (and on the
+# server it picks, not one the environment names).
+INHERITED = (*RUN_VARIABLES, "FASTAPI_DB_URL")
 
 TINY_APP = '''
 from __future__ import annotations

@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from notes.models import User
 from notes.security import hash_password
-from tests.helpers import PASSWORD, new_email, sign_up
+
+from .helpers import PASSWORD, new_email, sign_up
 
 
 def test_register_stores_a_hash_and_returns_the_user_without_it(client, db_session):

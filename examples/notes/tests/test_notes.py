@@ -2,7 +2,8 @@ import pytest
 from sqlalchemy import select
 
 from notes.models import Note
-from tests.helpers import sign_up
+
+from .helpers import sign_up
 
 
 @pytest.fixture

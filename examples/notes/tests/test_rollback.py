@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from notes.models import Note
-from tests.helpers import sign_up
+
+from .helpers import sign_up
 
 
 def notes_seen_from_outside(sync_engine: Engine) -> int:

@@ -2,7 +2,8 @@ from sqlalchemy import select
 
 from notes.config import settings
 from notes.models import User
-from tests.helpers import sign_up
+
+from .helpers import sign_up
 
 
 def test_the_superuser_seeded_at_start_is_there(db_session):

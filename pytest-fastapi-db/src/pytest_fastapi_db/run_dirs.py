@@ -24,6 +24,17 @@ RUN_DIR_PREFIX = "fastapi-db-tests-"
 # How the controller tells its workers where the run directory is and which databases it has.
 RUN_DIR_ENV = "FASTAPI_DB_RUN_DIR"
 DATABASES_ENV = "FASTAPI_DB_DATABASES"
+# What a run (its controller, xdist, pytest) sets in the environment of the processes it starts:
+# a pytest run started from inside a test drops these to be a run of its own.
+RUN_VARIABLES = (
+    RUN_DIR_ENV,
+    DATABASES_ENV,
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_ADDOPTS",
+)
 
 
 def worker_name() -> str:
