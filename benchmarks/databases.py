@@ -1,11 +1,11 @@
-"""Scratch databases on either engine for the in-process figures, and their one-off costs.
+"""Scratch databases on either engine for the in-process figures, and a run's one-off costs.
 
 A PostgreSQL server of the bench's own is linked from a scratch folder in the temp directory
 (its data and socket live in a short path, pytest_fastapi_db.postgres says why); it is stopped
 and both folders removed whatever happens, Ctrl-C included. The one-off costs are what a test
-run pays once, before its first test: starting the server, building the migrated template, and per
-worker cloning it (`CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file copy on SQLite), then
-dropping the clone.
+run pays once, before its first test: starting the server, building the migrated template, and
+per worker cloning it (`CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file copy on SQLite),
+then dropping the clone.
 """
 
 from __future__ import annotations
@@ -21,19 +21,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.core import Bench, Figure, engine_key, rounded
+from benchmarks.core import Context, figure
 
 if TYPE_CHECKING:
     from pytest_fastapi_db.databases import TestDatabases
     from pytest_fastapi_db.postgres import PostgresAddress
 
-FOLDER_PREFIX = "backend-bench-"
 DATABASE = "bench"
 
 
 @contextmanager
 def scratch_folder() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    folder = Path(tempfile.mkdtemp(prefix="backend-bench-"))
     try:
         yield folder
     finally:
@@ -55,19 +54,16 @@ def databases_on(engine: str, folder: Path, address: PostgresAddress | None) -> 
     """The suite's own template-and-clones, on a folder (SQLite) or the bench's server."""
     from pytest_fastapi_db.databases import PostgresDatabases, SqliteDatabases, run_id
 
-    if engine == "sqlite":
+    if address is None:
         return SqliteDatabases(folder, is_async=True)
-    assert address is not None, "PostgreSQL needs a server"
     # Not `own_server`: the bench times real drops (drop_ms).
     return PostgresDatabases(address, run_id(os.getpid()), own_server=False, is_async=True)
 
 
 @contextmanager
 def scratch_database(engine: str) -> Iterator[tuple[Path, str | None]]:
-    """A scratch folder and, on PostgreSQL, the async URL of a fresh clone of the template.
-
-    On SQLite the URL is None: the caller makes its database file in the folder as before.
-    """
+    """A scratch folder and, on PostgreSQL, the async URL of a fresh clone of the template
+    (on SQLite None: the caller makes its database file in the folder)."""
     with scratch_folder() as folder:
         if engine == "sqlite":
             yield folder, None
@@ -83,55 +79,46 @@ def scratch_database(engine: str) -> Iterator[tuple[Path, str | None]]:
                 databases.close()
 
 
-def timed(step: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    step()
-    return time.perf_counter() - started
+@figure("drop_ms", "ms", "a worker's drop")
+@figure("clone_ms", "ms", "a worker's copy of the template")
+@figure("template_build_s", "s", "template build (create + migrate)")
+@figure("server_start_s", "s", "PostgreSQL server start", engines=("postgresql",))
+def one_off_costs(ctx: Context) -> None:
+    """Paid once per run or worker, before the first test: the server started (PostgreSQL),
+    the migrated template built, a worker's database cloned from it and dropped (3 samples at
+    least)."""
+    from testkit.database import build_schema
 
+    def timed(name: str, step: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        step()
+        elapsed = time.perf_counter() - started
+        ctx.record("optimized", [elapsed], name)
+        return elapsed
 
-def one_off_costs(bench: Bench, samples: int, engine: str) -> list[Figure]:
-    """server_start_s (PostgreSQL), template_build_s, clone_ms and drop_ms: `samples` each."""
-    figures = {
-        name: Figure(engine_key(name, engine), unit, how, "shown (paid once per run or worker)")
-        for name, unit, how in (
-            ("server_start_s", "s", "start_server to ready: initdb-ed data folder, own socket"),
-            ("template_build_s", "s", "build_template: create the template and migrate to head"),
-            ("clone_ms", "ms", "create one worker's database from the template"),
-            ("drop_ms", "ms", "drop one worker's database"),
-        )
-        if engine != "sqlite" or name != "server_start_s"
-    }
+    def sample(databases: TestDatabases) -> tuple[float, float]:
+        """One template build, then two clones and drops (the first clone warms the server)."""
+        try:
+            template = timed("template_build_s", partial(databases.build_template, build_schema))
+            clones = [timed("clone_ms", partial(databases.create, worker)) for worker in "ab"]
+            for worker in "ab":
+                timed("drop_ms", partial(databases.drop, worker))
+            return template, min(clones)
+        finally:
+            databases.close()
 
-    def add(name: str, seconds: float, scale: float = 1.0) -> None:
-        figures[name].add("optimized", seconds * scale)
-
+    builds = []
+    samples = max(ctx.plan.rounds, 3)
     for index in range(samples):
-        bench.progress(f"one-off costs ({engine}): sample {index + 1}/{samples}")
+        ctx.bench.progress(f"one-off costs ({ctx.engine}): sample {index + 1}/{samples}")
         with scratch_folder() as folder:
-            if engine == "sqlite":
-                sample(databases_on(engine, folder, None), add)
+            if ctx.engine == "sqlite":
+                builds.append(sample(databases_on(ctx.engine, folder, None)))
                 continue
             started = time.perf_counter()
             with postgres_server(folder) as address:
-                add("server_start_s", time.perf_counter() - started)
-                sample(databases_on(engine, folder, address), add)
-    template = statistics.median(figures["template_build_s"].optimized)
-    clone = statistics.median(figures["clone_ms"].optimized) / 1000
-    figures["clone_ms"].extra = {
-        "template_build_over_clone": rounded(template / clone) if clone else None,
-        "note": "migrating each worker's database instead of cloning would cost template_build_s",
-    }
-    return list(figures.values())
-
-
-def sample(databases: TestDatabases, add: Callable[[str, float, float], None]) -> None:
-    """One template build, then two clones and drops (the first clone warms the server)."""
-    from testkit.database import build_schema
-
-    try:
-        add("template_build_s", timed(partial(databases.build_template, build_schema)), 1.0)
-        for worker in ("gw0", "gw1"):
-            add("clone_ms", timed(partial(databases.create, worker)), 1000.0)
-            add("drop_ms", timed(partial(databases.drop, worker)), 1000.0)
-    finally:
-        databases.close()
+                ctx.record("optimized", [time.perf_counter() - started], "server_start_s")
+                builds.append(sample(databases_on(ctx.engine, folder, address)))
+    template, clone = (statistics.median(each) for each in zip(*builds, strict=True))
+    # What migrating each worker's database instead of cloning would cost, in clones.
+    ctx.extra("clone_ms", template_build_over_clone=template / clone)

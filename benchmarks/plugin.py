@@ -1,14 +1,14 @@
-"""Counts a test's database calls, to explain the per-test figures (`--bench-count-db`).
+"""The pytest plugin the bench loads where it needs one (`-p benchmarks.plugin`), never the suite.
 
-Two levels. SQLAlchemy's events, the same on both engines: statements sent
-(`before_cursor_execute`, savepoints included), transactions begun, committed and rolled back,
-and pool checkouts. And the driver underneath, where the cost differs: aiosqlite runs every
-call on a thread of its own (a hand-off there and a wake-up back per call, including the
-transaction calls that SQLAlchemy sends no statement for), while asyncpg talks to the server
-from the event loop's own thread, one round trip per execute, per simple query (BEGIN,
+`--bench-limit N` keeps N of the selected tests, evenly spread, so the crossover can shrink the
+suite (pytest-repeat's `--count` grows it). `--bench-count-db` counts each test's database
+calls into its report's user properties (pytest-reportlog writes them), to explain the
+per-test figures. Two levels: SQLAlchemy's events, the same on both engines (statements sent,
+savepoints included; transactions begun, committed, rolled back; pool checkouts), and the driver
+underneath, where the cost differs: aiosqlite runs every call on a thread of its own (a hand-off
+there and a wake-up back per call, transaction calls included), while asyncpg talks to the
+server from the event loop's thread, one round trip per execute, per simple query (BEGIN,
 COMMIT, ROLLBACK) and per server-side prepare (when its statement cache misses).
-
-Loaded only by the bench's counting run (benchmarks.timing_plugin), never by a timed one.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import importlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+import pytest
 
 # (module, class, method, counter): the driver methods each call of which is counted.
 DRIVER_CALLS = (
@@ -37,6 +39,7 @@ SQLALCHEMY_EVENTS = (
     ("commit", "commits"),
     ("rollback", "rollbacks"),
 )
+counter_key = pytest.StashKey["DatabaseCalls"]()
 
 
 class DatabaseCalls:
@@ -92,9 +95,51 @@ def round_trips(counts: Mapping[str, float]) -> dict[str, float]:
         counts.get(name, 0)
         for name in ("asyncpg_executes", "asyncpg_simple_queries", "asyncpg_prepares")
     )
-    result = {}
-    if server:
-        result["server_round_trips"] = server
+    result = {"server_round_trips": server} if server else {}
     if counts.get("aiosqlite_thread_calls"):
         result["thread_hand_offs"] = counts["aiosqlite_thread_calls"] * 2  # there and back
     return result
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bench", "the bench's plugin (benchmarks/plugin.py)")
+    group.addoption(
+        "--bench-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep only N of the selected tests, evenly spread",
+    )
+    group.addoption(
+        "--bench-count-db",
+        action="store_true",
+        help="record each test's database statements, transactions and driver calls",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--bench-count-db"):
+        counter = DatabaseCalls()
+        counter.install()
+        config.stash[counter_key] = counter
+
+
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    limit = config.getoption("--bench-limit")
+    if not 0 < limit < len(items):
+        return
+    by_name = sorted(items, key=lambda item: item.nodeid)  # the same sample in every run
+    chosen = {id(by_name[int(index * len(by_name) / limit)]) for index in range(limit)}
+    config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
+    items[:] = [item for item in items if id(item) in chosen]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each phase's database calls, in its report (xdist sends reports, not items)."""
+    report = yield
+    counter = item.config.stash.get(counter_key, None)
+    if counter is not None:
+        report.user_properties.append(("db", counter.take()))
+    return report
