@@ -19,16 +19,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks import charts, compare, report
-from benchmarks.compare import DEFAULT_FACTOR
-from benchmarks.core import ENGINES, Plan
-from benchmarks.figures import KEYS, NAMES, run, selected
+from benchmarks.core import ENGINES
+from benchmarks.figures import BY_NAME, KEYS, run, selected
 from tools import ROOT
 from tools.argtypes import at_least_one, names
 
 BASELINE = ROOT / "benchmarks" / "baseline.json"
 README = ROOT / "README.md"
+
+
+def existing_file(text: str) -> Path:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return Path(text)
 
 
 def factor(text: str) -> float:
@@ -38,82 +44,49 @@ def factor(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number such as 1.5, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(
-            f"must be at least 1 (1.5 allows a ratio 1.5x worse), got {value}"
+            f"must be at least 1 (1.5: a ratio 1.5x worse), not {value}"
         )
     return value
 
 
-def existing_file(text: str) -> Path:
-    if not Path(text).is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return Path(text)
+N: dict[str, Any] = {"type": at_least_one, "metavar": "N"}
+FILE: dict[str, Any] = {"type": existing_file, "metavar": "FILE"}
+SWITCH: dict[str, Any] = {"action": "store_true"}
+OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {  # flag: help, add_argument's keywords
+    "--rounds": ("rounds per figure", {**N, "default": 3}),
+    "--suite-rounds": ("optimized rounds of the whole suite", {**N, "default": 2}),
+    "--naive-rounds": ("naive rounds of the suite and the auth module", {**N, "default": 1}),
+    "--crossover-max": ("grow the suite up to Kx for the crossover (0: skip)", {"default": 8}),
+    "--engines": ("keys: `figure@engine`, SQLite's `figure`", {"default": ENGINES}),
+    "--only": ("figures: a name (every engine) or a key (per_test_ms@postgresql)", {}),
+    "--suite": ("the whole suite (pytest's testpaths)", {"nargs": "+", "default": []}),
+    "--compare": ("a saved result: exit 1 if a ratio worsened by more than --factor", FILE),
+    "--factor": ("see --compare", {"type": factor, "default": compare.DEFAULT_FACTOR}),
+    "--current": ("no measuring: this saved result for --compare, --charts or --readme", FILE),
+    "--charts": ("with --current: redraw its SVG charts", SWITCH),
+    "--readme": ("rewrite README.md's result tables from --current or the baseline", SWITCH),
+    "--output": ("where results, charts and logs go", {"type": Path, "default": "build/bench"}),
+}
+OPTIONS["--crossover-max"][1].update(type=int, metavar="K")
+OPTIONS["--engines"][1].update(type=names(ENGINES, "engines", False), metavar="A,B")
+OPTIONS["--only"][1].update(type=names((*BY_NAME, *KEYS), "figures", False), metavar="A,B")
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nox -s bench --",
         description="Measure the suite's speed the naive and the optimized way, side by side.",
-        epilog=f"figures: {', '.join(NAMES)}; engines: {', '.join(ENGINES)}",
+        epilog=f"figures: {', '.join(BY_NAME)}; engines: {', '.join(ENGINES)}",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    add, n = p.add_argument, at_least_one
-    add("--rounds", type=n, default=3, metavar="N", help="rounds per figure (default 3)")
-    add("--suite-rounds", type=n, default=2, metavar="N", help="optimized suite rounds (2)")
-    add("--naive-rounds", type=n, default=1, metavar="N", help="naive suite, auth module (1)")
-    add(
-        "--crossover-max",
-        type=int,
-        default=8,
-        metavar="K",
-        help="grow the suite up to Kx looking for the parallel crossover (default 8; 0 skips it)",
-    )
-    add(
-        "--engines",
-        type=names(ENGINES, "engines", False),
-        default=ENGINES,
-        metavar="A,B",
-        help="the engines to measure on (default both; keys `figure@engine` but SQLite's)",
-    )
-    add(
-        "--only",
-        type=names((*NAMES, *KEYS), "figures", False),
-        metavar="A,B",
-        help="only these figures: a name (every engine) or a key (per_test_ms@postgresql)",
-    )
-    add("--with-slow", action="store_true", help="also time everything once, slow tests too")
-    add("--suite", nargs="+", default=[], metavar="PATH", help="the whole suite (testpaths)")
-    add(
-        "--compare",
-        type=existing_file,
-        metavar="FILE",
-        help="compare ratios with a saved result; exit 1 if one worsened by more than --factor",
-    )
-    add("--factor", type=factor, default=DEFAULT_FACTOR, help=f"default {DEFAULT_FACTOR}")
-    add(
-        "--current",
-        type=existing_file,
-        metavar="FILE",
-        help="no measuring: this saved result for --compare, --charts or --readme",
-    )
-    add("--charts", action="store_true", help="with --current: redraw its SVG charts")
-    add(
-        "--readme",
-        action="store_true",
-        help="rewrite README.md's result tables from --current (default benchmarks/baseline.json)",
-    )
-    add(
-        "--output",
-        type=Path,
-        default=Path("build/bench"),
-        metavar="DIR",
-        help="where results, charts and logs go (default build/bench)",
-    )
+    for flag, (text, keywords) in OPTIONS.items():
+        p.add_argument(flag, help=text, **keywords)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     options = p.parse_args(argv)
-    plan = Plan(**{name: getattr(options, name) for name in Plan.__dataclass_fields__})
     if options.readme:
         suite = report.load(options.current or BASELINE)
         README.write_text(report.rewrite_readme(README.read_text(), report.readme_blocks(suite)))
@@ -121,45 +94,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if options.current and not (options.compare or options.charts):
         p.error("--current needs --compare FILE (what to compare it with), --charts or --readme")
-    if not options.current and not selected(plan):
+    if not options.current and not selected(options):
         p.error("--only names no figure measured on --engines " + ",".join(options.engines))
-    status, current = 0, options.current
+    status, current, failures = 0, options.current, list[str]()
     if current:
         suite = report.load(current)
-        if options.charts:
-            try:
-                drawn = charts.write_charts(suite, options.output, required=True)
-            except charts.ChartError as error:
-                print(f"bench: no charts from {current}: {error}", file=sys.stderr)
-                return 2
-            print(f"Charts of {current}: {', '.join(map(str, drawn))}.")
     else:
-        suite, failures = run(plan, options.output)
+        suite, failures = run(options, options.output)
         current = options.output / "latest.json"
-        suite.dump(str(current), compact=False, replace=True)
+        suite.dump(str(current), replace=True)
+        (options.output / "latest.md").write_text(table := report.markdown(suite))
+        print(f"{table}\nWrote {current} and latest.md beside it.")
+    if options.charts or not options.current:
         try:
-            drawn = charts.write_charts(suite, options.output)
+            if drawn := charts.write_charts(suite, options.output, required=options.charts):
+                print(f"Charts: {', '.join(map(str, drawn))}.")
         except charts.ChartError as error:
-            print(f"bench: charts skipped: {error}", file=sys.stderr)
-            drawn = []
-        table = report.markdown(suite)
-        (options.output / "latest.md").write_text(table)
-        print(table)
-        print(f"Wrote {', '.join(map(str, [current, options.output / 'latest.md', *drawn]))}.")
-        if failures:
-            print(
-                f"bench: {len(failures)} pytest run(s) did not pass; the figures they fed are "
-                "flagged FAILED RUN",
-                file=sys.stderr,
-            )
+            print(f"bench: no charts from {current}: {error}", file=sys.stderr)
+            status = 2 if options.charts else 0
+    if failures:
+        print(f"bench: {len(failures)} pytest run(s) did not pass (FAILED RUN)", file=sys.stderr)
+        status = 1
+    if options.compare:
+        lines, regressed = compare.compare(suite, report.load(options.compare), options.factor)
+        print("\n".join(lines), compare.times(options.compare, current), sep="\n")
+        if regressed:
+            print(f"bench: ratio regression in {', '.join(regressed)}", file=sys.stderr)
             status = 1
-    if not options.compare:
-        return status
-    outcome = compare.compare(suite, report.load(options.compare), options.factor)
-    print(compare.render(outcome, str(options.compare), options.factor))
-    print(compare.times(options.compare, current))
-    if outcome.regressions:
-        names_ = ", ".join(each.figure for each in outcome.regressions)
-        print(f"bench: ratio regression in {names_}", file=sys.stderr)
-        return 1
     return status

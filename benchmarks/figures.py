@@ -1,42 +1,39 @@
-"""The one list of figures, and one run over the figures a plan asks for.
+"""The one list of figures, and one run over the figures the options ask for.
 
-Each figure is defined once, by the `figure` decorator on the function that measures it
-(benchmarks.core.Definition: unit, label, target; its docstring says how). Keys: SQLite's is
-the figure's name, the other engines' `name@engine`. A measure that makes several figures (the
-suite runs, the one-off costs) runs once per engine. The order is the tables' and the run's:
-the quick figures first, so a mistake shows before the minutes of whole-suite runs.
+Each figure is defined once, by the `figure` decorator on the function that measures it. A
+measure that makes several figures (the suite runs, the one-off costs) runs once per engine. The
+order is the tables' and the run's: the quick figures first, so a mistake shows before the
+minutes of whole-suite runs.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pyperf
 
 from benchmarks import databases, in_process, processes, suite
-from benchmarks.core import DEFINITIONS, Bench, Context, Plan, engine_key
+from benchmarks.core import DEFINITIONS, Bench, engine_key, split_key
 
-# The modules that define figures, in the tables' and the run's order.
 ORDER = [module.__name__ for module in (in_process, processes, databases, suite)]
 DEFINITIONS.sort(key=lambda definition: ORDER.index(definition.measure.__module__))
 SCALE = {"s": 1.0, "ms": 1e3, "us": 1e6}  # pyperf keeps seconds; the tables show the unit
 BY_NAME = {definition.name: definition for definition in DEFINITIONS}
-NAMES = tuple(BY_NAME)
 KEYS = tuple(engine_key(d.name, engine) for d in DEFINITIONS for engine in d.engines)
 
 
-def selected(plan: Plan) -> list[str]:
-    """The keys a plan asks for: on its engines, and named in `--only` (by name or key)."""
+def selected(plan: argparse.Namespace) -> list[str]:
+    """The keys asked for: on `--engines`, and named in `--only` (by name or key)."""
     return [
-        engine_key(d.name, engine)
-        for d in DEFINITIONS
-        for engine in d.engines
-        if engine in plan.engines
-        and (plan.only is None or {d.name, engine_key(d.name, engine)} & set(plan.only))
+        key
+        for key in KEYS
+        if split_key(key)[1] in plan.engines
+        and (plan.only is None or {split_key(key)[0], key} & set(plan.only))
     ]
 
 
-def run(plan: Plan, output: Path) -> tuple[pyperf.BenchmarkSuite, list[str]]:
+def run(plan: argparse.Namespace, output: Path) -> tuple[pyperf.BenchmarkSuite, list[str]]:
     """Measure what `plan` asks for: the pyperf suite, and the pytest runs that did not pass
     (the figures they fed carry them in their metadata, `failed_runs`)."""
     bench, wanted = Bench(output, plan), selected(plan)
@@ -46,11 +43,11 @@ def run(plan: Plan, output: Path) -> tuple[pyperf.BenchmarkSuite, list[str]]:
         for engine in plan.engines:
             if engine_key(d.name, engine) in wanted and (d.measure, engine) not in done:
                 done.add((d.measure, engine))
-                before = len(bench.failures)
-                d.measure(Context(bench, engine, d.name))
+                before, bench.engine, bench.name = len(bench.failures), engine, d.name
+                d.measure(bench)
                 made = {engine_key(e.name, engine) for e in DEFINITIONS if e.measure == d.measure}
-                for failure in bench.failures[before:]:
-                    bench.progress(f"FAILED RUN: {failure}")
-                    for key in made & set(wanted):
-                        bench.metadata[key]["failed_runs"] = "; ".join(bench.failures[before:])
+                for key in made & set(wanted) if bench.failures[before:] else ():
+                    bench.metadata[key]["failed_runs"] = "; ".join(bench.failures[before:])
+    for failure in bench.failures:
+        bench.progress(f"FAILED RUN: {failure}")
     return bench.suite(set(KEYS) - set(wanted)), bench.failures

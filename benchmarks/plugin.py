@@ -1,14 +1,9 @@
 """The pytest plugin the bench loads where it needs one (`-p benchmarks.plugin`), never the suite.
 
-`--bench-limit N` keeps N of the selected tests, evenly spread, so the crossover can shrink the
-suite (pytest-repeat's `--count` grows it). `--bench-count-db` counts each test's database
-calls into its report's user properties (pytest-reportlog writes them), to explain the
-per-test figures. Two levels: SQLAlchemy's events, the same on both engines (statements sent,
-savepoints included; transactions begun, committed, rolled back; pool checkouts), and the driver
-underneath, where the cost differs: aiosqlite runs every call on a thread of its own (a hand-off
-there and a wake-up back per call, transaction calls included), while asyncpg talks to the
-server from the event loop's thread, one round trip per execute, per simple query (BEGIN,
-COMMIT, ROLLBACK) and per server-side prepare (when its statement cache misses).
+`--bench-limit N` keeps N tests, evenly spread (the crossover's smaller sizes). `--bench-count-db`
+puts each test's database calls into its report (pytest-reportlog writes them): SQLAlchemy's
+events, the same on both engines, and the driver's calls, where the cost differs: aiosqlite
+hands each to its thread and back, asyncpg makes a server round trip per execute and prepare.
 """
 
 from __future__ import annotations
@@ -21,80 +16,51 @@ from typing import Any
 
 import pytest
 
-# (module, class, method, counter): the driver methods each call of which is counted.
-DRIVER_CALLS = (
-    ("aiosqlite.core", "Connection", "_execute", "aiosqlite_thread_calls"),
-    (
-        "asyncpg.prepared_stmt",
-        "PreparedStatement",
-        "_PreparedStatement__do_execute",
-        "asyncpg_executes",
-    ),
-    ("asyncpg.connection", "Connection", "execute", "asyncpg_simple_queries"),
-    ("asyncpg.connection", "Connection", "prepare", "asyncpg_prepares"),
-)
-SQLALCHEMY_EVENTS = (
-    ("before_cursor_execute", "statements"),
-    ("begin", "begins"),
-    ("commit", "commits"),
-    ("rollback", "rollbacks"),
-)
-counter_key = pytest.StashKey["DatabaseCalls"]()
+DRIVER_CALLS = {  # "module:Class.method": the counter of its calls
+    "aiosqlite.core:Connection._execute": "aiosqlite_thread_calls",
+    "asyncpg.prepared_stmt:PreparedStatement._PreparedStatement__do_execute": "asyncpg_executes",
+    "asyncpg.connection:Connection.execute": "asyncpg_simple_queries",
+    "asyncpg.connection:Connection.prepare": "asyncpg_prepares",
+}
+SERVER_CALLS = ("asyncpg_executes", "asyncpg_simple_queries", "asyncpg_prepares")
+ENGINE_EVENTS = dict(before_cursor_execute="statements", begin="begins", commit="commits")
+ENGINE_EVENTS |= dict(rollback="rollbacks", checkout="pool_checkouts")  # checkout: a Pool's
+COUNTS: Counter[str] = Counter()  # since the last report
 
 
-class DatabaseCalls:
-    """A running count of database calls; `take` returns what came since the last take."""
+def counting(method: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        COUNTS[name] += 1
+        return await method(*args, **kwargs)
 
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+    return counted
 
-    def count(self, name: str) -> None:
-        self.counts[name] += 1
 
-    def take(self) -> dict[str, int]:
-        taken = dict(self.counts)
-        self.counts.clear()
-        return taken
+def install() -> None:
+    """Listen on every engine and pool, and wrap the drivers that are installed."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
 
-    def install(self) -> None:
-        """Listen on every engine and pool, and wrap the drivers that are installed."""
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-        from sqlalchemy.pool import Pool
+    def listener(counter: str) -> Callable[..., None]:
+        return lambda *_args, **_kwargs: COUNTS.update([counter])
 
-        for event_name, counter in SQLALCHEMY_EVENTS:
-            event.listen(Engine, event_name, self.listener(counter))
-        event.listen(Pool, "checkout", self.listener("pool_checkouts"))
-        for module_name, class_name, method, counter in DRIVER_CALLS:
-            try:
-                owner = getattr(importlib.import_module(module_name), class_name)
-            except ImportError:
-                continue  # that engine's driver is not installed: nothing of it to count
-            setattr(owner, method, self.counting(getattr(owner, method), counter))
-
-    def listener(self, name: str) -> Callable[..., None]:
-        def listen(*_args: Any, **_kwargs: Any) -> None:
-            self.count(name)
-
-        return listen
-
-    def counting(
-        self, method: Callable[..., Awaitable[Any]], name: str
-    ) -> Callable[..., Awaitable[Any]]:
-        @functools.wraps(method)
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count(name)
-            return await method(*args, **kwargs)
-
-        return counted
+    for name, counter in ENGINE_EVENTS.items():
+        event.listen(Pool if name == "checkout" else Engine, name, listener(counter))
+    for path, counter in DRIVER_CALLS.items():
+        module_name, _, attribute = path.partition(":")
+        class_name, _, method = attribute.partition(".")
+        try:
+            owner = getattr(importlib.import_module(module_name), class_name)
+        except ImportError:
+            continue  # that engine's driver is not installed: nothing of it to count
+        setattr(owner, method, counting(getattr(owner, method), counter))
 
 
 def round_trips(counts: Mapping[str, float]) -> dict[str, float]:
     """The driver-level calls that each wait for the other side: the server, or a thread."""
-    server = sum(
-        counts.get(name, 0)
-        for name in ("asyncpg_executes", "asyncpg_simple_queries", "asyncpg_prepares")
-    )
+    server = sum(counts.get(name, 0) for name in SERVER_CALLS)
     result = {"server_round_trips": server} if server else {}
     if counts.get("aiosqlite_thread_calls"):
         result["thread_hand_offs"] = counts["aiosqlite_thread_calls"] * 2  # there and back
@@ -104,24 +70,16 @@ def round_trips(counts: Mapping[str, float]) -> dict[str, float]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bench", "the bench's plugin (benchmarks/plugin.py)")
     group.addoption(
-        "--bench-limit",
-        type=int,
-        default=0,
-        metavar="N",
-        help="keep only N of the selected tests, evenly spread",
+        "--bench-limit", type=int, default=0, metavar="N", help="keep N tests, evenly spread"
     )
     group.addoption(
-        "--bench-count-db",
-        action="store_true",
-        help="record each test's database statements, transactions and driver calls",
+        "--bench-count-db", action="store_true", help="record each test's database calls"
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--bench-count-db"):
-        counter = DatabaseCalls()
-        counter.install()
-        config.stash[counter_key] = counter
+        install()
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection
@@ -139,7 +97,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Each phase's database calls, in its report (xdist sends reports, not items)."""
     report = yield
-    counter = item.config.stash.get(counter_key, None)
-    if counter is not None:
-        report.user_properties.append(("db", counter.take()))
+    if item.config.getoption("--bench-count-db"):
+        report.user_properties.append(("db", dict(COUNTS)))
+        COUNTS.clear()
     return report

@@ -1,8 +1,5 @@
-"""The figures that need a fresh pytest process, because what they time includes its start-up.
-
-One API test (cold, warm through `pytest-warm`, and its in-process time repeated), one test
-module and the collection of the suite, each the naive and the optimized way; the start-up parts
-(interpreter, app import, collection) and the database calls explain where the time goes.
+"""The figures that need a fresh pytest process, because what they time includes its start-up:
+one API test (cold, warm, in-process), one test module, the collection of the suite.
 """
 
 from __future__ import annotations
@@ -13,12 +10,14 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.core import PLUGIN, PYTEST, SQLITE, WARM_CLIENT, Context, figure
+from benchmarks.core import PLUGIN, PYTEST, SQLITE, WARM_CLIENT, Bench, figure
 from benchmarks.plugin import round_trips
 
 # A test of its own rather than one of tests/api/test_auth.py, so that its figures stay
@@ -28,6 +27,9 @@ ONE_TEST = ("-q", "-p", "no:randomly", REFERENCE_TEST)
 AUTH_MODULE = "tests/api/test_auth.py"
 IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 DONT_WRITE = "PYTHONDONTWRITEBYTECODE"
+APP_IMPORT = (
+    "import time; t = time.perf_counter(); import backend.main; print(time.perf_counter()-t)"
+)
 
 
 @figure(
@@ -37,23 +39,22 @@ DONT_WRITE = "PYTHONDONTWRITEBYTECODE"
     at_most=1.2,
     guide="2-3 s -> 0.18-0.41 s",
 )
-def single_test(ctx: Context) -> None:
+def single_test(bench: Bench) -> None:
     """Wall of a fresh `pytest` of the reference API test; the start-up parts beside it."""
     test_s: list[float] = []
-    for way in ctx.rounds():
-        run = ctx.bench.pytest(f"single-{way}", ONE_TEST, engine=ctx.engine, naive=way == "naive")
-        ctx.record(way, [run.wall_s])
+    for way in bench.rounds():
+        run = bench.pytest(f"single-{way}", ONE_TEST, naive=way == "naive")
+        bench.record(way, [run.wall_s])
         test_s += run.values if way == "optimized" else []
-    ctx.bench.progress(f"{ctx.key()}: start-up parts")  # once: they only explain the figure
-    interpreter, _ = ctx.bench.python(ctx.key(), "pass")
-    code = (
-        "import time; t = time.perf_counter(); import backend.main; print(time.perf_counter() - t)"
-    )
-    _, imported = ctx.bench.python(ctx.key(), code)
-    collect = ctx.bench.pytest("collect-one", ["--collect-only", *ONE_TEST], engine=ctx.engine)
-    ctx.extra(
-        python_start_s=interpreter,
-        app_import_s=float(imported or "nan"),
+    bench.progress(f"{bench.key()}: start-up parts")  # once: they only explain the figure
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    python_start = time.perf_counter() - started
+    imported = subprocess.run([sys.executable, "-c", APP_IMPORT], capture_output=True, text=True)
+    collect = bench.pytest("collect-one", ["--collect-only", *ONE_TEST])
+    bench.extra(
+        python_start_s=python_start,
+        app_import_s=float(imported.stdout or "nan"),
         pytest_startup_and_collect_s=collect.wall_s,
         test_itself_s=statistics.median(test_s) if test_s else None,
     )
@@ -66,63 +67,46 @@ def single_test(ctx: Context) -> None:
     at_most={"sqlite": 0.25, "postgresql": 0.35},
     ratio=4,
 )
-def single_test_warm(ctx: Context) -> None:
+def single_test_warm(bench: Bench) -> None:
     """The same test cold (`pytest`, the naive column) and warm (`pytest-warm`), the client's
     wall: what a developer waits for in the edit-run loop. Then both again with
-    PYTHONDONTWRITEBYTECODE set and unset: where it is set, no run caches the bytecode of the
-    project's modules or pytest's rewritten tests, so each compiles them."""
-    with warm_server(ctx, dict(os.environ)):
-        for way in ctx.rounds():
-            run = ctx.bench.pytest(
-                f"warm-{way}", ONE_TEST, engine=ctx.engine, timed=False, warm=way == "optimized"
-            )
-            ctx.record(way, [run.wall_s])
-    for state in ("set", "unset"):
-        env = {name: value for name, value in os.environ.items() if name != DONT_WRITE}
-        env |= {DONT_WRITE: "1"} if state == "set" else {}
-        # Unset, the runs write `__pycache__` folders into the checkout: those that were not
-        # there before go afterwards, so the next bench (and the developer's runs) start alike.
-        caches_before = set(Path.cwd().rglob("__pycache__"))
-        walls: dict[str, list[float]] = {"naive": [], "optimized": []}
+    PYTHONDONTWRITEBYTECODE set and unset (set: every run compiles the project's modules and
+    pytest's rewritten tests again)."""
+    unset = {name: value for name, value in os.environ.items() if name != DONT_WRITE}
+    environments = {"": {**os.environ}, "set": {**unset, DONT_WRITE: "1"}, "unset": unset}
+    for state, env in environments.items():
+        label, walls = f"bytecode-{state}" if state else "warm", defaultdict[str, list[float]](list)
+        caches_before = set(Path.cwd().rglob("__pycache__"))  # unset, runs write them: removed
         try:
-            with warm_server(ctx, env):
-                for way in ctx.bench.rounds(f"bytecode-{state}@{ctx.engine}", ctx.plan.rounds):
-                    walls[way].append(
-                        ctx.bench.pytest(
-                            f"bytecode-{state}-{way}",
-                            ONE_TEST,
-                            engine=ctx.engine,
-                            timed=False,
-                            warm=way == "optimized",
-                            env=env,
-                        ).wall_s
-                    )
+            with warm_server(bench, env):
+                for way in bench.rounds(label=f"{label}@{bench.engine}"):
+                    warm = way == "optimized"
+                    run = bench.pytest(f"{label}-{way}", ONE_TEST, timed=False, warm=warm, env=env)
+                    walls[way].append(run.wall_s)
+                    if not state:
+                        bench.record(way, [run.wall_s])
         finally:
             for cache in set(Path.cwd().rglob("__pycache__")) - caches_before:
                 shutil.rmtree(cache, ignore_errors=True)
-        ctx.extra(
-            **{
-                f"{DONT_WRITE}_{state}_{kind}_s": statistics.median(walls[way])
-                for kind, way in (("cold", "naive"), ("warm", "optimized"))
-            }
-        )
+        for kind, way in (("cold", "naive"), ("warm", "optimized")) if state else ():
+            bench.extra(**{f"{DONT_WRITE}_{state}_{kind}_s": statistics.median(walls[way])})
 
 
 @contextlib.contextmanager
-def warm_server(ctx: Context, env: dict[str, str], timeout_s: float = 120) -> Iterator[None]:
+def warm_server(bench: Bench, env: dict[str, str], timeout_s: float = 120) -> Iterator[None]:
     """A fresh warm server for this checkout, past its first runs (the first starts it and
     runs cold, the second teaches it what the runs import); stopped at the end."""
     stop = [WARM_CLIENT, "stop"]
     subprocess.run(stop, env=env, capture_output=True)
-    ctx.bench.progress(f"warm server: starting ({ctx.engine})")
-    ctx.bench.pytest("warm-start", ONE_TEST, engine=ctx.engine, timed=False, warm=True, env=env)
+    bench.progress(f"warm server: starting ({bench.engine})")
+    bench.pytest("warm-start", ONE_TEST, timed=False, warm=True, env=env)
     deadline = time.monotonic() + timeout_s
     while subprocess.run([WARM_CLIENT, "status"], env=env, capture_output=True).returncode:
         if time.monotonic() > deadline:
-            ctx.extra(warning="the warm server did not start: see `pytest-warm status`")
+            bench.extra(warning="the warm server did not start: see `pytest-warm status`")
             break
         time.sleep(0.2)
-    ctx.bench.pytest("warm-learn", ONE_TEST, engine=ctx.engine, timed=False, warm=True, env=env)
+    bench.pytest("warm-learn", ONE_TEST, timed=False, warm=True, env=env)
     try:
         yield
     finally:
@@ -130,73 +114,66 @@ def warm_server(ctx: Context, env: dict[str, str], timeout_s: float = 120) -> It
 
 
 @figure("api_test_ms", "ms", "register-login-request test", at_most=10)
-def api_test(ctx: Context) -> None:
+def api_test(bench: Bench) -> None:
     """In-process setup + call + teardown of the reference test, repeated (pytest-repeat's
     `--count`: 40, naive 6 a round); its database calls beside it."""
-    repeats = {"optimized": 40, "naive": 6}
-    for way in ctx.rounds():
-        args = [f"--count={repeats[way]}", *ONE_TEST]
-        run = ctx.bench.pytest(f"api-{way}", args, engine=ctx.engine, naive=way == "naive")
-        ctx.record(way, run.values)
-    ctx.extra(**db_counts(ctx))
+    for way in bench.rounds():
+        args = [f"--count={40 if way == 'optimized' else 6}", *ONE_TEST]
+        bench.record(way, bench.pytest(f"api-{way}", args, naive=way == "naive").values)
+    bench.extra(**db_counts(bench))
 
 
 @figure("auth_module_s", "s", "auth module, test time", at_most=0.5)
-def auth_module(ctx: Context) -> None:
+def auth_module(bench: Bench) -> None:
     """Setup + call + teardown summed over tests/api/test_auth.py; the process wall beside."""
-    if not Path(AUTH_MODULE).exists():
-        ctx.bench.progress(f"{ctx.key()}: {AUTH_MODULE} does not exist; figure skipped")
-        return
     walls: dict[str, list[float]] = {"naive": [], "optimized": []}
-    for way in ctx.rounds(naive=min(ctx.plan.naive_rounds, ctx.plan.rounds)):
-        run = ctx.bench.pytest(
-            f"auth-{way}", ["-q", AUTH_MODULE], engine=ctx.engine, naive=way == "naive"
-        )
-        ctx.record(way, [sum(run.values)])
+    for way in bench.rounds(naive=min(bench.plan.naive_rounds, bench.plan.rounds)):
+        run = bench.pytest(f"auth-{way}", ["-q", AUTH_MODULE], naive=way == "naive")
+        bench.record(way, [sum(run.values)])
         walls[way].append(run.wall_s)
-        ctx.extra(tests=len(run.values))
-    ctx.extra(**{f"wall_{way}_s": statistics.median(walls[way]) for way in walls})
+        bench.extra(tests=len(run.values))
+    bench.extra(**{f"wall_{way}_s": statistics.median(walls[way]) for way in walls})
 
 
 @figure("collection_s", "s", "collection (`--collect-only`)", engines=SQLITE)
-def collection(ctx: Context) -> None:
+def collection(bench: Bench) -> None:
     """Wall of `pytest --collect-only -q` (the naive switches change no import); the slowest
     imports beside it."""
-    for way in ctx.rounds():
-        args = ["-q", "--collect-only", *ctx.plan.suite]
-        run = ctx.bench.pytest(f"collect-{way}", args, naive=way == "naive", timed=False)
-        ctx.record(way, [run.wall_s])
-    ctx.bench.progress(f"{ctx.key()}: one more run under -X importtime")
+    for way in bench.rounds():
+        args = ["-q", "--collect-only", *bench.plan.suite]
+        run = bench.pytest(f"collect-{way}", args, naive=way == "naive", timed=False)
+        bench.record(way, [run.wall_s])
+    bench.progress(f"{bench.key()}: one more run under -X importtime")
     done = subprocess.run(
         # -s: pytest's fd capture would swallow the import-time lines written to stderr.
-        [*PYTEST, "-q", "-s", "--collect-only", *ctx.plan.suite],
+        [*PYTEST, "-q", "-s", "--collect-only", *bench.plan.suite],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
     )
-    ctx.extra(slowest_imports=slowest_imports(done.stderr))
+    bench.extra(slowest_imports=slowest_imports(done.stderr))
 
 
-def db_counts(ctx: Context, repeats: int = 5) -> dict[str, Any]:
-    """The reference test's database calls on the engine (median over `repeats`), once a run:
-    a run of its own under `--bench-count-db`, so the counting never slows a timed run."""
-    memo = f"db_counts@{ctx.engine}"
-    if memo not in ctx.bench.memo:
-        ctx.bench.progress(f"{REFERENCE_TEST} on {ctx.engine}: counting database calls")
+def db_counts(bench: Bench, repeats: int = 5) -> dict[str, Any]:
+    """The reference test's database calls (median over `repeats`), once per engine: a run of
+    its own under `--bench-count-db`, so the counting never slows a timed run."""
+    memo = f"db_counts@{bench.engine}"
+    if memo not in bench.memo:
+        bench.progress(f"{REFERENCE_TEST} on {bench.engine}: counting database calls")
         args = [*PLUGIN, "--bench-count-db", f"--count={repeats}", *ONE_TEST]
-        counts = list(ctx.bench.pytest("count-db", args, engine=ctx.engine).db.values())
+        counts = list(bench.pytest("count-db", args).db.values())
         names = sorted({name for each in counts for name in each})
         medians = {name: statistics.median(each[name] for each in counts) for name in names}
-        ctx.bench.memo[memo] = {f"db_{k}": v for k, v in (medians | round_trips(medians)).items()}
-    found: dict[str, Any] = ctx.bench.memo[memo]
+        bench.memo[memo] = {f"db_{k}": v for k, v in (medians | round_trips(medians)).items()}
+    found: dict[str, Any] = bench.memo[memo]
     return found
 
 
 def slowest_imports(stderr: str, count: int = 3) -> str:
     """The top-level imports (not nested in another) with the largest cumulative time."""
-    tops: list[tuple[int, str]] = []
-    for line in stderr.splitlines():
-        match = IMPORT_LINE.match(line)
-        if match and len(match.group(3)) <= 1:
-            tops.append((int(match.group(2)), match.group(4)))
+    tops = [
+        (int(match[2]), match[4])
+        for match in map(IMPORT_LINE.match, stderr.splitlines())
+        if match and len(match[3]) <= 1
+    ]
     return ", ".join(f"{module} {us / 1000:.0f} ms" for us, module in sorted(tops)[::-1][:count])

@@ -65,7 +65,7 @@ class TestDrawing:
         assert main([*argv, "--output", str(out)]) == 0
         for name in (charts.CROSSOVER, charts.PER_TEST):
             assert "<svg" in (out / name).read_text()
-        assert "Charts of" in capsys.readouterr().out
+        assert "Charts: " in capsys.readouterr().out
 
     def test_redrawing_the_same_result_gives_the_same_file(self, tmp_path):
         first = charts.write_charts(drawable(), tmp_path / "a")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from benchmarks.cli import main, parser
-from benchmarks.core import DEFINITIONS, Plan, engine_key, split_key
-from benchmarks.figures import KEYS, NAMES, selected
-from benchmarks.plugin import DatabaseCalls, round_trips
+from benchmarks.core import DEFINITIONS, engine_key, split_key
+from benchmarks.figures import BY_NAME, KEYS, selected
+from benchmarks.plugin import COUNTS, counting, round_trips
 from benchmarks.processes import slowest_imports
 from benchmarks.report import markdown, rows
 from benchmarks.suite import describe_crossover
@@ -22,15 +24,14 @@ FIGURES = {
 }  # fmt: skip
 
 
-def plan(*argv: str) -> Plan:
-    options = parser().parse_args(argv)
-    return Plan(**{name: getattr(options, name) for name in Plan.__dataclass_fields__})
+def plan(*argv: str) -> argparse.Namespace:
+    return parser().parse_args(argv)
 
 
 class TestDefinitions:
     def test_every_figure_is_still_defined_once(self):
-        assert set(NAMES) == FIGURES
-        assert len(DEFINITIONS) == len(NAMES)
+        assert set(BY_NAME) == FIGURES
+        assert len(DEFINITIONS) == len(BY_NAME)
 
     def test_each_says_how_it_is_measured(self):
         assert all(len(definition.how) > 20 for definition in DEFINITIONS)
@@ -103,6 +104,13 @@ class TestTable:
         text = markdown(bench_suite({"clone_ms@postgresql": ([], [0.012])}))
         assert "| postgresql | - | 12.0 ms | - | shown |" in text
 
+    def test_extras_are_shown_with_how_the_figure_is_measured(self):
+        extras = {"api_test_ms": {"db_statements": 14, "failed_runs": "api-naive: exited 1"}}
+        text = markdown(bench_suite({"api_test_ms": ([0.1], [0.01])}, extras))
+        assert "- `api_test_ms`: In-process setup + call + teardown" in text
+        assert "optimized 1 round(s), p90 10.0 ms, db_statements 14." in text
+        assert "- `api_test_ms`: api-naive: exited 1" in text  # under the failed runs only
+
     def test_medians_are_pyperfs_over_every_round(self):
         [row] = rows(bench_suite({"api_test_ms": ([0.1, 0.3, 0.2], [0.01, 0.04])}))
         assert (row.median("naive"), row.median("optimized")) == pytest.approx((200, 25))
@@ -118,7 +126,8 @@ class TestCrossover:
     def test_interpolates_where_parallel_starts_to_win(self):
         found = describe_crossover({100: {"serial": 2.0, "parallel": 4.0},
                                     300: {"serial": 4.0, "parallel": 2.0}})  # fmt: skip
-        assert (found["tests"], found["serial_s"], found["fit_tests"]) == (200, 3.0, 200)
+        assert (found["tests"], found["serial_s"]) == (200, 3.0)
+        assert found["fit"]["serial"] == pytest.approx((1.0, 0.01))
         assert "from about 200 tests" in found["summary"]
 
     def test_says_so_when_parallel_never_wins(self):
@@ -129,13 +138,6 @@ class TestCrossover:
 
 
 class TestDatabaseCalls:
-    def test_take_returns_the_calls_since_the_last_take(self):
-        calls = DatabaseCalls()
-        calls.count("statements")
-        calls.count("statements")
-        assert calls.take() == {"statements": 2}
-        assert calls.take() == {}
-
     def test_round_trips_by_driver(self):
         assert round_trips({"aiosqlite_thread_calls": 48, "statements": 14}) == {
             "thread_hand_offs": 96
@@ -144,13 +146,13 @@ class TestDatabaseCalls:
         assert round_trips(counts) == {"server_round_trips": 16}
 
     async def test_a_wrapped_driver_call_is_counted_and_still_returns(self):
-        calls = DatabaseCalls()
-
         async def execute(value: int) -> int:
             return value * 2
 
-        assert await calls.counting(execute, "driver_calls")(21) == 42
-        assert calls.take() == {"driver_calls": 1}
+        COUNTS.clear()
+        assert await counting(execute, "driver_calls")(21) == 42
+        assert COUNTS == {"driver_calls": 1}
+        COUNTS.clear()
 
 
 def test_slowest_imports_are_the_top_level_ones_by_cumulative_time():
