@@ -1,9 +1,8 @@
 """What every figure is built on: engines and keys, fresh pytest processes, interleaved rounds.
 
 The naive way is the same code with the fixture package's switches turned to the guide's
-"before" (NAIVE_FLAGS: recreate every table per test, production's argon2). Rounds alternate
-which way runs first, so a burst of load from elsewhere hits both. Each round is one
-`pyperf.Run` (seconds, pyperf's metadata of the machine then) of the benchmark `<key>:<way>`.
+"before" (NAIVE_FLAGS). Rounds alternate which way runs first, so a burst of load from elsewhere
+hits both; each is one `pyperf.Run` (seconds, pyperf's metadata) of the benchmark `<key>:<way>`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,13 @@ from typing import Any
 import pyperf
 
 WAYS = ("naive", "optimized")
-# pytest_fastapi_db.databases.ENGINES, not imported so that `--help` stays quick. SQLite's keys
-# are the figures' names, the others' `name@engine`.
-ENGINES = ("sqlite", "postgresql")
+ENGINES = ("sqlite", "postgresql")  # SQLite's keys are the figures' names, others' `name@engine`
 SQLITE = ENGINES[:1]  # the figures that do not depend on the engine
 NAIVE_FLAGS = ("--db-isolation=recreate", "--real-password-hashing")
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
 PLUGIN = ("-p", "benchmarks.plugin")  # --bench-limit, --bench-count-db
 WARM_CLIENT = str(Path(sys.executable).with_name("pytest-warm"))  # pytest_fastapi_db.warm's
+SCALE = {"s": 1.0, "ms": 1e-3, "us": 1e-6}  # a unit in seconds: pyperf keeps seconds
 EXTRA = "bench."  # the prefix of the metadata the bench adds to pyperf's
 
 
@@ -159,17 +157,18 @@ def significant(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
-Measure = Callable[[Bench], None]
+Measure = Callable[
+    [Bench], Coroutine[Any, Any, None] | None
+]  # async ones: run in a fresh event loop
 
 
 @dataclass(frozen=True)
 class Definition:
-    """A figure, once: its name, unit, label in the tables, measure (whose docstring says how)
+    """A figure, once: its name and unit, label in the tables, measure (its docstring says how)
     and target: the optimized median at most `at_most` (by engine where a dict), and naive /
     optimized at least `ratio`."""
 
-    name: str
-    unit: str
+    name: str  # its unit last: `_s`, `_ms`, `_us`
     label: str
     measure: Measure
     at_most: float | dict[str, float] | None = None
@@ -178,26 +177,33 @@ class Definition:
     guide: str = ""  # the guide's before -> after, where it gives them
 
     @property
+    def unit(self) -> str:
+        return self.name.rpartition("_")[2]
+
+    @property
     def how(self) -> str:
         return " ".join((self.measure.__doc__ or "").split("\n\n")[0].split())
 
-    def limit(self, engine: str) -> float | None:
-        return self.at_most.get(engine) if isinstance(self.at_most, dict) else self.at_most
-
-    def target(self, engine: str) -> str:
-        limit = self.limit(engine)
+    def target(
+        self, engine: str, optimized: float | None = None, ratio: float | None = None
+    ) -> str:
+        """The target on `engine`, and whether these medians (seconds) meet it."""
+        limit = self.at_most.get(engine) if isinstance(self.at_most, dict) else self.at_most
+        fast = limit is None or (optimized is not None and optimized <= limit * SCALE[self.unit])
+        met = fast and (self.ratio is None or (ratio or 0) >= self.ratio)
         parts = [f"<= {limit:g} {self.unit}"] if limit is not None else []
-        return ", ".join(parts + ([f">= {self.ratio:g}x"] if self.ratio else [])) or "shown"
+        parts += [f">= {self.ratio:g}x"] if self.ratio else []
+        return f"{', '.join(parts)}: {'met' if met else 'missed'}" if parts else "shown"
 
 
 DEFINITIONS: list[Definition] = []  # filled by `figure`, in the order the modules are imported
 
 
-def figure(name: str, unit: str, label: str, **target: Any) -> Callable[[Measure], Measure]:
+def figure(name: str, label: str, **target: Any) -> Callable[[Measure], Measure]:
     """Define a figure measured by the decorated function (stacked: one that makes several)."""
 
     def register(measure: Measure) -> Measure:
-        DEFINITIONS.append(Definition(name, unit, label, measure, **target))
+        DEFINITIONS.append(Definition(name, label, measure, **target))
         return measure
 
     return register

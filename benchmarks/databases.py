@@ -29,36 +29,26 @@ def databases_on(engine: str) -> Iterator[tuple[Path, TestDatabases]]:
     """A scratch folder and the suite's own template-and-clones in it (SQLite) or on a server
     of its own (PostgreSQL; not `own_server`: the bench times real drops)."""
     with tempfile.TemporaryDirectory(prefix="backend-bench-", ignore_cleanup_errors=True) as tmp:
-        folder = Path(tmp)
-        if engine == "sqlite":
-            yield folder, SqliteDatabases(folder, is_async=True)
-            return
+        folder, run = Path(tmp), run_id(os.getpid())
         try:
-            address, run = start_server(folder), run_id(os.getpid())
-            yield folder, PostgresDatabases(address, run, own_server=False, is_async=True)
+            databases: TestDatabases = (
+                SqliteDatabases(folder, is_async=True)
+                if engine == "sqlite"
+                else PostgresDatabases(start_server(folder), run, own_server=False, is_async=True)
+            )
+            try:
+                yield folder, databases
+            finally:
+                databases.close()
         finally:
-            stop_server(folder)  # also after a KeyboardInterrupt in the middle of start_server
+            if engine != "sqlite":
+                stop_server(folder)  # also after a KeyboardInterrupt inside start_server
 
 
-@contextmanager
-def scratch_database(engine: str) -> Iterator[tuple[Path, str | None]]:
-    """A scratch folder and, on PostgreSQL, the async URL of a fresh clone of the template
-    (on SQLite None: the caller makes its database file in the folder)."""
-    with databases_on(engine) as (folder, databases):
-        if engine == "sqlite":
-            yield folder, None
-            return
-        databases.build_template(build_schema)
-        try:
-            yield folder, databases.create(DATABASE)
-        finally:
-            databases.close()
-
-
-@figure("drop_ms", "ms", "a worker's drop")
-@figure("clone_ms", "ms", "a worker's copy of the template")
-@figure("template_build_s", "s", "template build (create + migrate)")
-@figure("server_start_s", "s", "PostgreSQL server start", engines=("postgresql",))
+@figure("drop_ms", "a worker's drop")
+@figure("clone_ms", "a worker's copy of the template")
+@figure("template_build_s", "template build (create + migrate)")
+@figure("server_start_s", "PostgreSQL server start", engines=("postgresql",))
 def one_off_costs(bench: Bench) -> None:
     """Paid once per run or worker, before the first test: the server started (PostgreSQL),
     the migrated template built, a worker's database cloned from it (`CREATE DATABASE ...
@@ -77,16 +67,12 @@ def one_off_costs(bench: Bench) -> None:
         with databases_on(bench.engine) as (_folder, databases):
             if bench.engine != "sqlite":
                 bench.record("optimized", [time.perf_counter() - started], "server_start_s")
-            try:  # one template, then two clones and drops (the first clone warms the server)
-                template = timed(
-                    "template_build_s", partial(databases.build_template, build_schema)
-                )
-                clones = [timed("clone_ms", partial(databases.create, w)) for w in "ab"]
-                for worker in "ab":
-                    timed("drop_ms", partial(databases.drop, worker))
-                builds.append((template, min(clones)))
-            finally:
-                databases.close()
+            # One template, then two clones and drops (the first clone warms the server).
+            template = timed("template_build_s", partial(databases.build_template, build_schema))
+            clones = [timed("clone_ms", partial(databases.create, w)) for w in "ab"]
+            for worker in "ab":
+                timed("drop_ms", partial(databases.drop, worker))
+            builds.append((template, min(clones)))
     template, clone = (statistics.median(each) for each in zip(*builds, strict=True))
     # What migrating each worker's database instead of cloning would cost, in clones.
     bench.extra("clone_ms", template_build_over_clone=template / clone)

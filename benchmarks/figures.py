@@ -9,6 +9,7 @@ minutes of whole-suite runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 import pyperf
@@ -18,7 +19,6 @@ from benchmarks.core import DEFINITIONS, Bench, engine_key, split_key
 
 ORDER = [module.__name__ for module in (in_process, processes, databases, suite)]
 DEFINITIONS.sort(key=lambda definition: ORDER.index(definition.measure.__module__))
-SCALE = {"s": 1.0, "ms": 1e3, "us": 1e6}  # pyperf keeps seconds; the tables show the unit
 BY_NAME = {definition.name: definition for definition in DEFINITIONS}
 KEYS = tuple(engine_key(d.name, engine) for d in DEFINITIONS for engine in d.engines)
 
@@ -44,7 +44,8 @@ def run(plan: argparse.Namespace, output: Path) -> tuple[pyperf.BenchmarkSuite, 
             if engine_key(d.name, engine) in wanted and (d.measure, engine) not in done:
                 done.add((d.measure, engine))
                 before, bench.engine, bench.name = len(bench.failures), engine, d.name
-                d.measure(bench)
+                if (measured := d.measure(bench)) is not None:
+                    asyncio.run(measured)
                 made = {engine_key(e.name, engine) for e in DEFINITIONS if e.measure == d.measure}
                 for key in made & set(wanted) if bench.failures[before:] else ():
                     bench.metadata[key]["failed_runs"] = "; ".join(bench.failures[before:])

@@ -6,7 +6,6 @@ fixtures use.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,21 +25,22 @@ from backend.config import Settings
 from backend.db import build_async_engine, get_async_session
 from backend.main import create_app
 from benchmarks.core import SQLITE, Bench, figure
-from benchmarks.databases import DATABASE, scratch_database
-from testkit.database import create_schema, recreate_schema
+from benchmarks.databases import DATABASE, databases_on
+from testkit.database import build_schema, create_schema, recreate_schema
 from testkit.settings import DEFAULT_PASSWORD, settings_for_tests
 from testkit.shared_data import SharedWorld, build_shared_video, shared_transaction
-
-EMAIL = "bench@example.com"
 
 
 @asynccontextmanager
 async def scratch_app(engine: str) -> AsyncIterator[tuple[Settings, Engine, AsyncEngine]]:
     """The test settings on a scratch database of `engine`, its schema made, and the app's
-    sync and async engines on it (the async one built inside the running event loop)."""
-
-    with scratch_database(engine) as (folder, url):
-        settings = settings_for_tests(folder, DATABASE, **({"database_url": url} if url else {}))
+    sync and async engines on it."""
+    with databases_on(engine) as (folder, databases):
+        urls = {}  # SQLite: a file in the folder; PostgreSQL: a clone of the migrated template
+        if engine != "sqlite":
+            databases.build_template(build_schema)
+            urls["database_url"] = databases.create(DATABASE)
+        settings = settings_for_tests(folder, DATABASE, **urls)
         sync_engine, async_engine = (
             create_schema(settings),
             build_async_engine(settings.database_url),
@@ -64,46 +64,40 @@ async def timed(count: int, step: Callable[[], Awaitable[object]]) -> list[float
 
 @figure(
     "db_isolation_ms",
-    "ms",
     "database setup + teardown per test",
     at_most=1,
     ratio=20,
     guide="500-750 ms -> < 50 ms",
 )
-def db_isolation(bench: Bench) -> None:
+async def db_isolation(bench: Bench) -> None:
     """In-process: a rolled-back connection vs recreated tables (200 samples a round, naive 50)."""
+    async with scratch_app(bench.engine) as (_settings, sync_engine, engine):
 
-    async def measure() -> None:
-        async with scratch_app(bench.engine) as (_settings, sync_engine, engine):
+        async def optimized() -> None:
+            async with rolled_back_connection(engine):
+                pass
 
-            async def optimized() -> None:
-                async with rolled_back_connection(engine):
-                    pass
+        async def naive() -> None:
+            recreate_schema(sync_engine)
+            await optimized()
 
-            async def naive() -> None:
-                recreate_schema(sync_engine)
-                await optimized()
-
-            await timed(20, optimized)  # warm the pool and the statement caches
-            for way in bench.rounds():
-                step, count = (naive, 50) if way == "naive" else (optimized, 200)
-                bench.record(way, await timed(count, step))
-            async with rolled_back_connection(engine) as connection:
-                trips = await timed(200, lambda: connection.execute(text("SELECT 1")))
-        bench.extra(select_1_round_trip_ms=statistics.median(trips) * 1000)
-
-    asyncio.run(measure())
+        await timed(20, optimized)  # warm the pool and the statement caches
+        for way in bench.rounds():
+            step, count = (naive, 50) if way == "naive" else (optimized, 200)
+            bench.record(way, await timed(count, step))
+        async with rolled_back_connection(engine) as connection:
+            trips = await timed(200, lambda: connection.execute(text("SELECT 1")))
+    bench.extra(select_1_round_trip_ms=statistics.median(trips) * 1000)
 
 
 @figure(
     "password_hash_us",
-    "us",
     "password hash + verify",
     at_most=10,
     engines=SQLITE,
     guide="200 ms -> < 1 ms",
 )
-def password_hash(bench: Bench) -> None:
+async def password_hash(bench: Bench) -> None:
     """One hash + verify through the app's password helper: production's argon2 (naive) vs the
     fast hasher; bcrypt beside them."""
 
@@ -113,91 +107,76 @@ def password_hash(bench: Bench) -> None:
         assert verified
         return time.perf_counter() - started
 
-    async def measure() -> None:
-        async with scratch_app(bench.engine) as (settings, _sync, _engine):
-            apps = {"optimized": create_app(settings, password_hash=fast_password_hash())}
-            apps["naive"] = create_app(settings)
-        for way in bench.rounds():
-            helper, count = apps[way].state.password_helper, 2000 if way == "optimized" else 5
-            bench.record(way, [once(helper) for _ in range(count)])
-            bcrypt_s.extend(once(bcrypt) for _ in range(3 if way == "optimized" else 0))
-
+    async with scratch_app(bench.engine) as (settings, _sync, _engine):
+        apps = {"optimized": create_app(settings, password_hash=fast_password_hash())}
+        apps["naive"] = create_app(settings)
     bcrypt, bcrypt_s = PasswordHelper(PasswordHash((BcryptHasher(),))), list[float]()
-    asyncio.run(measure())
+    for way in bench.rounds():
+        helper, count = apps[way].state.password_helper, 2000 if way == "optimized" else 5
+        bench.record(way, [once(helper) for _ in range(count)])
+        bcrypt_s.extend(once(bcrypt) for _ in range(3 if way == "optimized" else 0))
     bench.extra(naive_is="argon2 (production's)", bcrypt_us=statistics.median(bcrypt_s) * 1e6)
 
 
-@figure("shared_data_ms", "ms", "shared video world per test", ratio=1, engines=SQLITE)
-def shared_data(bench: Bench, samples: int = 100) -> None:
+@figure("shared_data_ms", "shared video world per test", ratio=1, engines=SQLITE)
+async def shared_data(bench: Bench, samples: int = 100) -> None:
     """A test's video, transcript and vocabulary built per test vs a savepoint over one shared
     (the saving of SharedVideoTests), 100 samples a round."""
-
     hashed = fast_password_hash().hash(DEFAULT_PASSWORD)
+    async with scratch_app(bench.engine) as (_settings, _sync, engine):
 
-    async def measure() -> None:
-        async with scratch_app(bench.engine) as (_settings, _sync, engine):
+        async def naive() -> None:
+            async with (
+                rolled_back_connection(engine) as connection,
+                session_on(connection) as session,
+            ):
+                await build_shared_video(session, hashed)
 
-            async def naive() -> None:
-                async with (
-                    rolled_back_connection(engine) as connection,
-                    session_on(connection) as session,
-                ):
-                    await build_shared_video(session, hashed)
+        async def optimized(world: SharedWorld) -> None:
+            async with savepoint(world.connection):
+                pass
 
-            async def enter_and_leave(world: SharedWorld) -> None:
-                async with savepoint(world.connection):
-                    pass
-
-            for way in bench.rounds():
-                if way == "naive":
-                    bench.record(way, await timed(samples, naive))
-                    continue
-                # SQLite has one writer: the shared world (and its write lock) lives one round.
-                async with shared_transaction(engine, hashed) as world:
-                    bench.record(way, await timed(samples, partial(enter_and_leave, world)))
-
-    asyncio.run(measure())
+        for way in bench.rounds():
+            if way == "naive":
+                bench.record(way, await timed(samples, naive))
+                continue
+            # SQLite has one writer: the shared world (and its write lock) lives one round.
+            async with shared_transaction(engine, hashed) as world:
+                bench.record(way, await timed(samples, partial(optimized, world)))
 
 
-@figure("request_users_me_ms", "ms", "`GET /users/me` in-process")
-@figure("request_health_ms", "ms", "`GET /health` in-process")
-def requests(bench: Bench, samples: int = 300) -> None:
+@figure("request_users_me_ms", "`GET /users/me` in-process")
+@figure("request_health_ms", "`GET /health` in-process")
+async def requests(bench: Bench, samples: int = 300) -> None:
     """A request in-process, the optimized way only: the app as the fixtures build it, each
     request's session on one rolled-back connection, 300 a round through httpx's ASGI transport.
     `/health` is the floor (routing, a session, `SELECT 1`), `/users/me` adds authentication."""
-
-    async def measure() -> None:
-        async with scratch_app(bench.engine) as (settings, _sync, engine):
-            app = create_app(settings, password_hash=fast_password_hash())
-            transport = httpx.ASGITransport(app=app)
-            async with (
-                rolled_back_connection(engine) as connection,
-                httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
-            ):
-
-                async def session_override() -> AsyncIterator[AsyncSession]:
-                    async with session_on(connection) as session:
-                        yield session
-
-                app.dependency_overrides[get_async_session] = session_override
-                await requests_of(client)
-
-    async def requests_of(client: httpx.AsyncClient) -> None:
-        """Register and log in through the API (nothing from the fixtures), then time."""
-        user = {"email": EMAIL, "password": DEFAULT_PASSWORD}
-        (await client.post("/auth/register", json=user)).raise_for_status()
-        login = {"username": EMAIL, "password": DEFAULT_PASSWORD}
-        token = (await client.post("/auth/jwt/login", data=login)).raise_for_status().json()
-        bearer = {"Authorization": f"Bearer {token['access_token']}"}
-        for name, path, headers in (
-            ("request_health_ms", "/health", {}),
-            ("request_users_me_ms", "/users/me", bearer),
+    async with scratch_app(bench.engine) as (settings, _sync, engine):
+        app = create_app(settings, password_hash=fast_password_hash())
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            rolled_back_connection(engine) as connection,
+            httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
         ):
-            get = partial(client.get, path, headers=headers)
-            for _ in range(30):  # pool, statement caches, FastAPI's first calls; each passes
-                (await get()).raise_for_status()
-            for way in bench.rounds(naive=0, label=bench.key(name)):
-                bench.record(way, await timed(samples, get), name)
-            bench.extra(name, requests_per_round=samples)
 
-    asyncio.run(measure())
+            async def session_override() -> AsyncIterator[AsyncSession]:
+                async with session_on(connection) as session:
+                    yield session
+
+            app.dependency_overrides[get_async_session] = session_override
+            # A user registered and logged in through the API: nothing from the fixtures.
+            user = {"email": "bench@example.com", "password": DEFAULT_PASSWORD}
+            (await client.post("/auth/register", json=user)).raise_for_status()
+            login = {"username": user["email"], "password": DEFAULT_PASSWORD}
+            token = (await client.post("/auth/jwt/login", data=login)).raise_for_status().json()
+            bearer = {"Authorization": f"Bearer {token['access_token']}"}
+            for name, path, headers in (
+                ("request_health_ms", "/health", {}),
+                ("request_users_me_ms", "/users/me", bearer),
+            ):
+                get = partial(client.get, path, headers=headers)
+                for _ in range(30):  # pool, statement caches, FastAPI's first calls; each passes
+                    (await get()).raise_for_status()
+                for way in bench.rounds(naive=0, label=bench.key(name)):
+                    bench.record(way, await timed(samples, get), name)
+                bench.extra(name, requests_per_round=samples)

@@ -33,11 +33,7 @@ APP_IMPORT = (
 
 
 @figure(
-    "single_test_s",
-    "s",
-    "single API test, fresh process",
-    at_most=1.2,
-    guide="2-3 s -> 0.18-0.41 s",
+    "single_test_s", "single API test, fresh process", at_most=1.2, guide="2-3 s -> 0.18-0.41 s"
 )
 def single_test(bench: Bench) -> None:
     """Wall of a fresh `pytest` of the reference API test; the start-up parts beside it."""
@@ -62,7 +58,6 @@ def single_test(bench: Bench) -> None:
 
 @figure(
     "single_test_warm_s",
-    "s",
     "single API test, `pytest-warm`",
     at_most={"sqlite": 0.25, "postgresql": 0.35},
     ratio=4,
@@ -113,7 +108,7 @@ def warm_server(bench: Bench, env: dict[str, str], timeout_s: float = 120) -> It
         subprocess.run(stop, env=env, capture_output=True)
 
 
-@figure("api_test_ms", "ms", "register-login-request test", at_most=10)
+@figure("api_test_ms", "register-login-request test", at_most=10)
 def api_test(bench: Bench) -> None:
     """In-process setup + call + teardown of the reference test, repeated (pytest-repeat's
     `--count`: 40, naive 6 a round); its database calls beside it."""
@@ -123,7 +118,7 @@ def api_test(bench: Bench) -> None:
     bench.extra(**db_counts(bench))
 
 
-@figure("auth_module_s", "s", "auth module, test time", at_most=0.5)
+@figure("auth_module_s", "auth module, test time", at_most=0.5)
 def auth_module(bench: Bench) -> None:
     """Setup + call + teardown summed over tests/api/test_auth.py; the process wall beside."""
     walls: dict[str, list[float]] = {"naive": [], "optimized": []}
@@ -135,7 +130,7 @@ def auth_module(bench: Bench) -> None:
     bench.extra(**{f"wall_{way}_s": statistics.median(walls[way]) for way in walls})
 
 
-@figure("collection_s", "s", "collection (`--collect-only`)", engines=SQLITE)
+@figure("collection_s", "collection (`--collect-only`)", engines=SQLITE)
 def collection(bench: Bench) -> None:
     """Wall of `pytest --collect-only -q` (the naive switches change no import); the slowest
     imports beside it."""

@@ -13,7 +13,7 @@ from typing import Any
 import pyperf
 
 from benchmarks.core import ENGINES, EXTRA, WAYS, Definition, split_key
-from benchmarks.figures import BY_NAME, KEYS, SCALE
+from benchmarks.figures import BY_NAME, KEYS
 from benchmarks.suite import describe_crossover, points
 
 README_BLOCK = re.compile(r"(<!-- bench:(\w+) -->\n).*?(<!-- /bench:\2 -->)", re.DOTALL)
@@ -22,9 +22,7 @@ README_BLOCK = re.compile(r"(<!-- bench:(\w+) -->\n).*?(<!-- /bench:\2 -->)", re
 def load(path: Path) -> pyperf.BenchmarkSuite:
     try:
         return pyperf.BenchmarkSuite.load(str(path))
-    except OSError as error:
-        raise SystemExit(f"cannot read the bench result {path}: {error.strerror}") from None
-    except (ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise SystemExit(f"{path} is not a bench result (pyperf's JSON): {error!r}") from None
 
 
@@ -38,8 +36,10 @@ class Row:
     ways: dict[str, pyperf.Benchmark]
 
     def median(self, way: str) -> float | None:
-        found = self.ways.get(way)
-        return float(found.median()) * SCALE[self.definition.unit] if found else None
+        return float(self.ways[way].median()) if way in self.ways else None
+
+    def cell(self, way: str) -> str:
+        return self.ways[way].format_value(self.ways[way].median()) if way in self.ways else "-"
 
     @property
     def ratio(self) -> float | None:
@@ -51,16 +51,10 @@ class Row:
         metadata = next(iter(self.ways.values())).get_metadata()
         return {k.removeprefix(EXTRA): v for k, v in metadata.items() if k.startswith(EXTRA)}
 
-    def verdict(self) -> str:
-        """What follows the target: met, missed, FAILED RUN, or nothing (a figure only shown)."""
-        limit, least = self.definition.limit(self.engine), self.definition.ratio
-        optimized = self.median("optimized")
+    def target(self) -> str:
         if "failed_runs" in self.extras:
-            return ": **FAILED RUN**"
-        if limit is None and least is None:
-            return ""
-        fast = limit is None or (optimized is not None and optimized <= limit)
-        return ": met" if fast and (least is None or (self.ratio or 0) >= least) else ": missed"
+            return f"{self.definition.target(self.engine).split(':')[0]}: **FAILED RUN**"
+        return self.definition.target(self.engine, self.median("optimized"), self.ratio)
 
 
 def rows(suite: pyperf.BenchmarkSuite) -> list[Row]:
@@ -72,12 +66,9 @@ def rows(suite: pyperf.BenchmarkSuite) -> list[Row]:
     return found
 
 
-def number(value: float | None, unit: str = "") -> str:
-    """Three significant digits at most (no decimals from 100 up), with the unit."""
-    if value is None:
-        return "-"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2 if abs(value) >= 1 else None
-    return (f"{value:,.{digits}f}" if digits is not None else f"{value:.3g}") + unit
+def number(value: Any) -> str:
+    """Three significant digits (whole from 100 up), thousands separated."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:#.3g}"
 
 
 def machine(suite: pyperf.BenchmarkSuite) -> str:
@@ -96,11 +87,10 @@ def table(found: list[Row], *, engine_column: bool) -> list[str]:
     lines = [f"| figure | {'engine' if engine_column else 'guide'} | naive | optimized | ratio |"]
     lines[0] += " target |\n|---|---|--:|--:|--:|---|"
     for row in found:
-        unit, d = " " + row.definition.unit, row.definition
+        d, ratio = row.definition, f"{number(row.ratio)}x" if row.ratio else "-"
         lines.append(
             f"| {d.label} (`{d.name}`) | {row.engine if engine_column else d.guide} | "
-            f"{number(row.median('naive'), unit)} | {number(row.median('optimized'), unit)} | "
-            f"{number(row.ratio, 'x')} | {d.target(row.engine)}{row.verdict()} |"
+            f"{row.cell('naive')} | {row.cell('optimized')} | {ratio} | {row.target()} |"
         )
     return lines
 
@@ -109,9 +99,8 @@ def details(found: list[Row]) -> list[str]:
     """How each figure is measured, pyperf's spread, and what the bench noted beside it."""
     lines = []
     for row in found:
-        scale, unit = SCALE[row.definition.unit], " " + row.definition.unit
         parts = [
-            f"{way} {b.get_nrun()} round(s), p90 {number(b.percentile(90) * scale, unit)}"
+            f"{way} {b.get_nrun()} round(s), p90 {b.format_value(b.percentile(90))}"
             for way, b in row.ways.items()
         ]
         parts += [
@@ -136,16 +125,13 @@ def crossover(suite: pyperf.BenchmarkSuite) -> list[str]:
 
 
 def markdown(suite: pyperf.BenchmarkSuite) -> str:
-    """build/bench/latest.md."""
-    found = rows(suite)
-    lines = ["## Bench results", "", machine(suite) + ".", "", *table(found, engine_column=True)]
-    lines += ["", "### How each figure is measured, and details", "", *details(found), ""]
-    lines += ["### Parallel crossover", "", *crossed, ""] if (crossed := crossover(suite)) else []
-    if failed := [
-        f"- `{r.key}`: {r.extras['failed_runs']}" for r in found if "failed_runs" in r.extras
-    ]:
-        lines += ["### Failed pytest runs (their figures are not to be trusted)", "", *failed]
-    return "\n".join(lines).strip() + "\n"
+    """build/bench/latest.md: the README's blocks, then the pytest runs that did not pass."""
+    blocks = readme_blocks(suite)
+    lines = ["## Bench results", "", blocks["main"], "", "### Both engines", "", blocks["engines"]]
+    for row in rows(suite):
+        if failed := row.extras.get("failed_runs"):
+            lines += ["", f"FAILED RUN (`{row.key}` is not to be trusted): {failed}"]
+    return "\n".join(lines) + "\n"
 
 
 def readme_blocks(suite: pyperf.BenchmarkSuite) -> dict[str, str]:

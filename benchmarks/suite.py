@@ -26,9 +26,9 @@ MODES = ("serial", "parallel")
 DESELECTED = re.compile(r"(\d+) deselected")
 
 
-@figure("suite_parallel_s", "s", "suite, `-n 2` (vs naive serial)", ratio=10)
-@figure("suite_serial_s", "s", "suite, serial", ratio=10)
-@figure("per_test_ms", "ms", "per test, median over the suite", at_most=5, ratio=20)
+@figure("suite_parallel_s", "suite, `-n 2` (vs naive serial)", ratio=10)
+@figure("suite_serial_s", "suite, serial", ratio=10)
+@figure("per_test_ms", "per test, median over the suite", at_most=5, ratio=20)
 def measure(bench: Bench) -> None:
     """The suite without its tests marked slow (what `nox -s fast` runs): each test's setup +
     call + teardown, and the wall, serial and `-n 2 --dist worksteal` (whose naive is the naive

@@ -11,7 +11,7 @@ from benchmarks.core import DEFINITIONS, engine_key, split_key
 from benchmarks.figures import BY_NAME, KEYS, selected
 from benchmarks.plugin import COUNTS, counting, round_trips
 from benchmarks.processes import slowest_imports
-from benchmarks.report import markdown, rows
+from benchmarks.report import markdown, readme_blocks, rows
 from benchmarks.suite import describe_crossover
 from tests.tooling.fabricated import bench_suite
 
@@ -38,9 +38,12 @@ class TestDefinitions:
 
     def test_targets_are_stated_from_the_definition(self):
         by_name = {definition.name: definition for definition in DEFINITIONS}
-        assert by_name["per_test_ms"].target("sqlite") == "<= 5 ms, >= 20x"
-        assert by_name["single_test_warm_s"].target("postgresql") == "<= 0.35 s, >= 4x"
-        assert by_name["clone_ms"].target("sqlite") == "shown"
+        assert by_name["per_test_ms"].target("sqlite", 0.004, 25) == "<= 5 ms, >= 20x: met"
+        assert by_name["per_test_ms"].target("sqlite", 0.004, 15) == "<= 5 ms, >= 20x: missed"
+        warm = by_name["single_test_warm_s"]
+        assert warm.target("postgresql", 0.3, 5) == "<= 0.35 s, >= 4x: met"
+        assert warm.target("sqlite", 0.3, 5) == "<= 0.25 s, >= 4x: missed"
+        assert by_name["clone_ms"].target("sqlite", 0.4) == "shown"
 
     def test_the_registry_has_one_key_per_definition_and_engine(self):
         assert len(KEYS) == len(set(KEYS)) == sum(len(d.engines) for d in DEFINITIONS)
@@ -90,9 +93,9 @@ class TestOptions:
 
 class TestTable:
     def test_engines_sit_side_by_side_with_the_verdict(self):
-        text = markdown(bench_suite({"per_test_ms": ([0.1], [0.004]),
-                                     "per_test_ms@postgresql": ([0.1], [0.01])}))  # fmt: skip
-        lines = [line for line in text.splitlines() if "(`per_test_ms`)" in line]
+        text = readme_blocks(bench_suite({"per_test_ms": ([0.1], [0.004]),
+                                          "per_test_ms@postgresql": ([0.1], [0.01])}))  # fmt: skip
+        lines = [line for line in text["engines"].splitlines() if "(`per_test_ms`)" in line]
         assert lines == [
             "| per test, median over the suite (`per_test_ms`) | sqlite | 100 ms | 4.00 ms "
             "| 25.0x | <= 5 ms, >= 20x: met |",
@@ -109,17 +112,20 @@ class TestTable:
         text = markdown(bench_suite({"api_test_ms": ([0.1], [0.01])}, extras))
         assert "- `api_test_ms`: In-process setup + call + teardown" in text
         assert "optimized 1 round(s), p90 10.0 ms, db_statements 14." in text
-        assert "- `api_test_ms`: api-naive: exited 1" in text  # under the failed runs only
+        assert text.endswith(
+            "FAILED RUN (`api_test_ms` is not to be trusted): api-naive: exited 1\n"
+        )
 
     def test_medians_are_pyperfs_over_every_round(self):
         [row] = rows(bench_suite({"api_test_ms": ([0.1, 0.3, 0.2], [0.01, 0.04])}))
-        assert (row.median("naive"), row.median("optimized")) == pytest.approx((200, 25))
+        assert (row.median("naive"), row.median("optimized")) == pytest.approx((0.2, 0.025))
+        assert (row.cell("naive"), row.cell("optimized")) == ("200 ms", "25.0 ms")
 
     def test_a_figure_from_a_failing_run_is_flagged(self):
         failed = {"per_test_ms": {"failed_runs": "suite-serial-naive (naive): pytest exited 1"}}
         text = markdown(bench_suite({"per_test_ms": ([0.1], [0.004])}, failed))
-        assert ": **FAILED RUN** |" in text
-        assert "### Failed pytest runs" in text
+        assert "| <= 5 ms, >= 20x: **FAILED RUN** |" in text
+        assert "FAILED RUN (`per_test_ms` is not to be trusted): suite-serial-naive" in text
 
 
 class TestCrossover:
