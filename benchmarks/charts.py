@@ -12,7 +12,7 @@ from typing import Any
 
 import pyperf
 
-from benchmarks.core import ENGINES, WAYS
+from benchmarks.core import WAYS
 from benchmarks.report import machine, rows
 from benchmarks.suite import MODES, describe_crossover, points
 
@@ -28,11 +28,6 @@ class ChartError(Exception):
     """Charts cannot be drawn: matplotlib is missing, or the result has nothing to draw."""
 
 
-def crossover_data(suite: pyperf.BenchmarkSuite) -> tuple[str, dict[int, dict[str, float]]]:
-    """The engine the crossover was measured on, and its sizes (none: an empty dict)."""
-    return next(((e, found) for e in ENGINES if (found := points(suite, e))), ("", {}))
-
-
 def distributions(suite: pyperf.BenchmarkSuite) -> dict[str, dict[str, list[float]]]:
     """Per engine, each way's per-test times in ms: every value of per_test_ms's runs."""
     return {
@@ -45,7 +40,7 @@ def distributions(suite: pyperf.BenchmarkSuite) -> dict[str, dict[str, list[floa
 def write_charts(suite: pyperf.BenchmarkSuite, out_dir: Path, required: bool = False) -> list[Path]:
     """Draw every chart the result has data for; ChartError without matplotlib, or when
     `required` and there is nothing to draw."""
-    todo = {CROSSOVER: draw_crossover} if crossover_data(suite)[1] else {}
+    todo = {CROSSOVER: draw_crossover} if points(suite)[1] else {}
     todo |= {PER_TEST: draw_per_test} if distributions(suite) else {}
     if not todo and required:
         raise ChartError(
@@ -73,7 +68,7 @@ def write_charts(suite: pyperf.BenchmarkSuite, out_dir: Path, required: bool = F
 
 def draw_crossover(suite: pyperf.BenchmarkSuite, canvas: Any) -> None:
     """Serial and `-n 2` wall against suite size: the points, their line fits, the crossover."""
-    engine, found = crossover_data(suite)
+    engine, found = points(suite)
     described, axes, right = describe_crossover(found), canvas.subplots(), max(found) * 1.08
     for mode, marker in zip(MODES, "os", strict=True):
         walls = [point[mode] for point in found.values()]
@@ -89,14 +84,9 @@ def draw_crossover(suite: pyperf.BenchmarkSuite, canvas: Any) -> None:
     if "tests" in described:
         at, wall = described["tests"], described["serial_s"]
         axes.axvline(at, color="0.4", linestyle=":", linewidth=1.2)
-        axes.annotate(
-            f"crossover: about {at:.0f} tests\n({wall:.1f} s serial)",
-            (at, wall),
-            xytext=(8, -30),
-            textcoords="offset points",
-            fontsize=8,
-            arrowprops={"arrowstyle": "->", "color": "0.4"},
-        )
+        text, offset = f"crossover: about {at:.0f} tests\n({wall:.1f} s serial)", (8, -30)
+        arrow = {"arrowstyle": "->", "color": "0.4"}
+        axes.annotate(text, (at, wall), offset, textcoords="offset points", arrowprops=arrow)
     axes.set_xlim(0, right)
     axes.set_ylim(bottom=0)
     axes.set_xlabel("tests in the run (the suite without 'slow' tests, sampled or repeated)")

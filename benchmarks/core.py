@@ -124,19 +124,14 @@ class Bench:
             print(*command, end="\n\n", file=output, flush=True)
             code = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, env=env)
         run.wall_s = time.perf_counter() - run.wall_s
-        failed = 0
         if timed and stem.with_suffix(".jsonl").exists():
             for report in map(json.loads, stem.with_suffix(".jsonl").read_text().splitlines()):
                 if report.get("$report_type") == "TestReport":
                     run.seconds[report["nodeid"]] += report["duration"]
-                    failed += report["outcome"] == "failed"
                     for kind, calls in report["user_properties"]:
                         run.db[report["nodeid"]].update(calls if kind == "db" else {})
         if code.returncode:
-            self.failures.append(
-                f"{label} ({'naive' if naive else 'optimized'}): {failed} test(s) failed, "
-                f"pytest exited {code.returncode} (see {run.log})"
-            )
+            self.failures.append(f"{label}: pytest exited {code.returncode} (see {run.log})")
         return run
 
     def suite(self, unwanted: set[str]) -> pyperf.BenchmarkSuite:

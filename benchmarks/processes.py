@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.core import PLUGIN, PYTEST, SQLITE, WARM_CLIENT, Bench, figure
+from benchmarks.core import PLUGIN, SQLITE, WARM_CLIENT, Bench, figure
 from benchmarks.plugin import round_trips
 
 # A test of its own rather than one of tests/api/test_auth.py, so that its figures stay
@@ -139,14 +139,10 @@ def collection(bench: Bench) -> None:
         run = bench.pytest(f"collect-{way}", args, naive=way == "naive", timed=False)
         bench.record(way, [run.wall_s])
     bench.progress(f"{bench.key()}: one more run under -X importtime")
-    done = subprocess.run(
-        # -s: pytest's fd capture would swallow the import-time lines written to stderr.
-        [*PYTEST, "-q", "-s", "--collect-only", *bench.plan.suite],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
-    )
-    bench.extra(slowest_imports=slowest_imports(done.stderr))
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}  # -s: else pytest captures its lines
+    args = ["-q", "-s", "--collect-only", *bench.plan.suite]
+    run = bench.pytest("collect-importtime", args, timed=False, env=env)
+    bench.extra(slowest_imports=slowest_imports(run.log.read_text()))
 
 
 def db_counts(bench: Bench, repeats: int = 5) -> dict[str, Any]:

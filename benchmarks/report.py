@@ -1,11 +1,18 @@
-"""The bench's tables, from a saved pyperf result alone: build/bench/latest.md, and the blocks of
+"""The bench's tables, from a saved pyperf result alone: build/bench/latest.md, the blocks of
 README.md's "## Performance" that `--readme` rewrites (tests/tooling check they match the
-committed baseline). Medians and percentiles are pyperf's, over every value of every round.
+committed baseline), and `--compare`. Medians, percentiles and formats are pyperf's.
+
+`--compare`: ratios (naive / optimized, measured side by side in one run) decide, not times, so
+a baseline from another machine, or from this one while it was busy, still means something.
+pyperf's `compare_to` (its CLI: the comparison is not in its public API) then shows each time
+beside the baseline's, with its significance test.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,14 +121,13 @@ def details(found: list[Row]) -> list[str]:
 
 def crossover(suite: pyperf.BenchmarkSuite) -> list[str]:
     """The crossover's sizes and where `-n 2` starts to pay, on the engine it was measured on."""
-    for engine in ENGINES:
-        if found := points(suite, engine):
-            lines = [f"Parallel crossover ({engine}): {describe_crossover(found)['summary']}.", ""]
-            lines += ["| tests | serial | -n 2 |", "| ---: | ---: | ---: |"]
-            return lines + [
-                f"| {n} | {p['serial']:.1f} s | {p['parallel']:.1f} s |" for n, p in found.items()
-            ]
-    return []
+    if not (found := points(suite))[1]:
+        return []
+    lines = [f"Parallel crossover ({found[0]}): {describe_crossover(found[1])['summary']}.", ""]
+    lines += ["| tests | serial | -n 2 |", "| ---: | ---: | ---: |"]
+    return lines + [
+        f"| {n} | {p['serial']:.1f} s | {p['parallel']:.1f} s |" for n, p in found[1].items()
+    ]
 
 
 def markdown(suite: pyperf.BenchmarkSuite) -> str:
@@ -154,3 +160,48 @@ def readme_blocks(suite: pyperf.BenchmarkSuite) -> dict[str, str]:
 def rewrite_readme(text: str, blocks: dict[str, str]) -> str:
     """README.md with each `<!-- bench:NAME -->` block replaced by the rendered one."""
     return README_BLOCK.sub(lambda m: f"{m[1]}{blocks[m[2]]}\n{m[3]}", text)
+
+
+DEFAULT_FACTOR = 1.5  # a ratio now under two thirds of the baseline's is a regression
+
+
+def compare(
+    current: pyperf.BenchmarkSuite, baseline: pyperf.BenchmarkSuite, factor: float = DEFAULT_FACTOR
+) -> tuple[list[str], list[str]]:
+    """The markdown lines of the comparison, and the keys whose ratio regressed."""
+    now = {row.key: row.ratio for row in rows(current)}
+    then = {row.key: row.ratio for row in rows(baseline)}
+    lines = [f"### Ratios compared with the baseline (factor {factor}x)", ""]
+    lines += ["| figure | baseline | current | worse by | verdict |", "|---|--:|--:|--:|---|"]
+    notes, regressed = [], []
+    for key, before in then.items():
+        after = now.get(key)
+        if key not in now:
+            notes.append(f"- `{key}`: in the baseline but not measured now (not compared)")
+        elif before is None or after is None:
+            notes.append(f"- `{key}`: no ratio on one side (not compared)")
+        else:
+            regressed += [key] if before / after > factor else []
+            verdict = "REGRESSED" if key in regressed else "ok"
+            lines.append(
+                f"| `{key}` | {before:.1f}x | {after:.1f}x | {before / after:.2f}x | {verdict} |"
+            )
+    notes += [
+        f"- `{key}`: new, not in the baseline (not compared)" for key in now if key not in then
+    ]
+    summary = (
+        f"REGRESSION in {', '.join(regressed)}"
+        if regressed
+        else "No ratio worsened by more than the factor."
+    )
+    return [*lines, "", *notes, summary], regressed
+
+
+def times(baseline: Path, current: Path) -> str:
+    """pyperf's own comparison of every benchmark's time, "Not significant" where its t-test
+    says so."""
+    command = ["compare_to", "--table", "--table-format", "md", str(baseline), str(current)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pyperf", *command], capture_output=True, text=True
+    )
+    return f"### Times compared by pyperf (compare_to)\n\n{done.stdout}{done.stderr}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from collections import defaultdict
 from typing import Any
 
 import pyperf
@@ -69,7 +70,7 @@ def crossover(bench: Bench, tests: int, budget_s: float = 45) -> None:
     def point(label: str, args: list[str]) -> dict[str, float]:
         return {m: size(bench, f"crossover-{label}-{m}", m, args).wall_s for m in MODES}
 
-    full = points(bench.runs, bench.engine).get(tests) or point("all", [])
+    full = points(bench.runs)[1].get(tests) or point("all", [])
     if full["parallel"] < full["serial"]:  # shrink until serial wins again
         limit = tests // 2
         while limit >= 10:
@@ -86,20 +87,21 @@ def crossover(bench: Bench, tests: int, budget_s: float = 45) -> None:
             repeat *= 2
 
 
-def points(runs: Any, engine: str) -> dict[int, dict[str, float]]:
-    """The crossover's sizes on an engine: tests -> median wall per mode, from the runs being
-    recorded (names to pyperf runs) or a saved result (a pyperf.BenchmarkSuite)."""
+def points(runs: Any) -> tuple[str, dict[int, dict[str, float]]]:
+    """The crossover's engine (the one with most sizes) and its sizes: tests -> median wall per
+    mode, from the runs being recorded (names to pyperf runs) or a saved BenchmarkSuite."""
     if isinstance(runs, pyperf.BenchmarkSuite):
         runs = {each.get_name(): each.get_runs() for each in runs}
-    found: dict[int, dict[str, float]] = {}
+    found: dict[str, dict[int, dict[str, float]]] = defaultdict(dict)
     for name, mode_runs in runs.items():
-        key, _, mode = name.rpartition(":")
-        head, on = split_key(key)
-        kind, _, tests = head.partition(":")
-        if kind == "crossover" and on == engine:
+        (figure_name, engine), mode = split_key(name.rpartition(":")[0]), name.rpartition(":")[2]
+        kind, _, tests = figure_name.partition(":")
+        if kind == "crossover" and tests.isdigit():
             walls = [value for run in mode_runs for value in run.values]
-            found.setdefault(int(tests), {})[mode] = statistics.median(walls)
-    return {tests: found[tests] for tests in sorted(found) if len(found[tests]) == 2}
+            found[engine].setdefault(int(tests), {})[mode] = statistics.median(walls)
+    engine = max(found, key=lambda each: len(found[each]), default="")
+    sizes = found.get(engine, {})
+    return engine, {tests: sizes[tests] for tests in sorted(sizes) if len(sizes[tests]) == 2}
 
 
 def describe_crossover(found: dict[int, dict[str, float]]) -> dict[str, Any]:
@@ -115,15 +117,14 @@ def describe_crossover(found: dict[int, dict[str, float]]) -> dict[str, Any]:
     for mode in MODES if len(found) >= 2 else ():
         fit = statistics.linear_regression(list(found), [p[mode] for p in found.values()])
         result["fit"][mode] = (fit.intercept, fit.slope)
-    sizes = list(found.items())
     if "tests" in result:
         result["summary"] = (
             f"-n 2 beats serial from about {result['tests']} tests (about "
             f"{result['serial_s']:.1f} s of serial wall) on this machine"
         )
-    elif sizes and all(p["parallel"] < p["serial"] for _, p in sizes):
-        result["summary"] = f"-n 2 beat serial at every size measured, down to {sizes[0][0]} tests"
-    elif sizes:
-        tests, last = sizes[-1]
-        result["summary"] = f"-n 2 did not beat serial up to {tests} tests ({last['serial']:.1f} s)"
+    elif found:
+        faster = "-n 2" if all(p["parallel"] < p["serial"] for p in found.values()) else "serial"
+        result["summary"] = (
+            f"{faster} was faster at every size measured ({', '.join(map(str, found))} tests)"
+        )
     return result

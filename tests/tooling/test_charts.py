@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks import charts
 from benchmarks.cli import main
+from benchmarks.suite import points
 from tests.tooling.fabricated import bench_suite, crossover, saved
 
 POINTS = {67: (5.5, 8.0), 270: (8.6, 9.2), 541: (12.6, 10.9)}
@@ -29,7 +30,7 @@ def drawable() -> pyperf.BenchmarkSuite:
 
 class TestWhatCanBeDrawn:
     def test_the_crossover_comes_from_its_benchmarks_sorted_by_size(self):
-        engine, found = charts.crossover_data(drawable())
+        engine, found = points(drawable())
         assert engine == "sqlite"
         assert list(found) == [67, 270, 541]
         assert found[541] == {"serial": 12.6, "parallel": 10.9}

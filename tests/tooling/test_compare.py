@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyperf
 import pytest
 
-from benchmarks import compare
+from benchmarks import report
 from benchmarks.cli import main
 from tests.tooling.fabricated import bench_suite, ratios, saved
 
@@ -13,7 +13,7 @@ from tests.tooling.fabricated import bench_suite, ratios, saved
 def regressed(
     current: pyperf.BenchmarkSuite, baseline: pyperf.BenchmarkSuite, factor: float = 1.5
 ) -> list[str]:
-    return compare.compare(current, baseline, factor)[1]
+    return report.compare(current, baseline, factor)[1]
 
 
 class TestRatios:
@@ -46,7 +46,7 @@ class TestRatios:
                                "per_test_ms@postgresql": ([0.1], [0.01])})  # fmt: skip
         baseline = bench_suite({"api_test_ms": ([0.1], [0.01]), "clone_ms": ([0.1], [0.01]),
                                 "drop_ms": ([0.1], [0.01])})  # fmt: skip
-        lines, found = compare.compare(current, baseline)
+        lines, found = report.compare(current, baseline)
         assert found == []
         assert [line for line in lines if line.startswith("- ")] == [
             "- `clone_ms`: no ratio on one side (not compared)",
@@ -58,7 +58,7 @@ class TestRatios:
         ]
 
     def test_the_rendered_table_names_the_regressed_figure(self):
-        lines, _ = compare.compare(ratios(api_test_ms=10.0, per_test_ms=1.0),
+        lines, _ = report.compare(ratios(api_test_ms=10.0, per_test_ms=1.0),
                                    ratios(api_test_ms=10.0, per_test_ms=5.0))  # fmt: skip
         assert "| `per_test_ms` | 5.0x | 1.0x | 5.00x | REGRESSED |" in lines
         assert "| `api_test_ms` | 10.0x | 10.0x | 1.00x | ok |" in lines
