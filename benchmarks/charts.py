@@ -71,26 +71,20 @@ def draw_crossover(suite: pyperf.BenchmarkSuite, canvas: Any) -> None:
     engine, found = points(suite)
     described, axes, right = describe_crossover(found), canvas.subplots(), max(found) * 1.08
     for mode, marker in zip(MODES, "os", strict=True):
-        walls = [point[mode] for point in found.values()]
-        axes.plot(
-            list(found), walls, marker, color=COLOURS[mode], label=f"{LABELS[mode]}, measured"
-        )
+        walls, style = [point[mode] for point in found.values()], {"color": COLOURS[mode]}
+        axes.plot(list(found), walls, marker, **style, label=f"{LABELS[mode]}, measured")
         if fit := described["fit"].get(mode):
-            (a, b), label = (
-                fit,
-                f"{LABELS[mode]}, fit: {fit[0]:.1f} s + {fit[1] * 1000:.1f} ms/test",
-            )
-            axes.plot([0, right], [a, a + b * right], "--", color=COLOURS[mode], lw=1, label=label)
+            a, b = fit
+            label = f"{LABELS[mode]}, fit: {a:.1f} s + {b * 1000:.1f} ms/test"
+            axes.plot([0, right], [a, a + b * right], "--", **style, lw=1, label=label)
     if "tests" in described:
         at, wall = described["tests"], described["serial_s"]
         axes.axvline(at, color="0.4", linestyle=":", linewidth=1.2)
         text, offset = f"crossover: about {at:.0f} tests\n({wall:.1f} s serial)", (8, -30)
         arrow = {"arrowstyle": "->", "color": "0.4"}
         axes.annotate(text, (at, wall), offset, textcoords="offset points", arrowprops=arrow)
-    axes.set_xlim(0, right)
-    axes.set_ylim(bottom=0)
+    axes.set(xlim=(0, right), ylim=(0, None), ylabel="wall time of the pytest run (s)")
     axes.set_xlabel("tests in the run (the suite without 'slow' tests, sampled or repeated)")
-    axes.set_ylabel("wall time of the pytest run (s)")
     axes.set_title(f"When does -n 2 pay? Serial vs parallel ({engine})\n{machine(suite)}")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper left", fontsize=8)
@@ -110,9 +104,7 @@ def draw_per_test(suite: pyperf.BenchmarkSuite, canvas: Any) -> None:
             label = f"{way}: {len(values)} test runs, median {median:.3g} ms"
             axes.hist(values, bins, histtype="stepfilled", alpha=0.35, color=colour, label=label)
             axes.axvline(median, color=colour, linestyle="--", linewidth=1.2)
-        axes.set_xscale("log")
-        axes.set_ylim(0, axes.get_ylim()[1] * 1.4)  # room for the legend above the bars
-        axes.set_ylabel("tests")
+        axes.set(xscale="log", ylabel="tests", ylim=(0, axes.get_ylim()[1] * 1.4))  # legend room
         axes.set_title(engine, fontsize=9, loc="left")
         axes.grid(True, which="both", axis="x", alpha=0.25)
         axes.legend(loc="upper right", fontsize=8, title="dashed: median", title_fontsize=8)

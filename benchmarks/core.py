@@ -69,7 +69,6 @@ class Bench:
         self.runs: dict[str, list[pyperf.Run]] = defaultdict(list)
         self.metadata: dict[str, dict[str, Any]] = defaultdict(dict)
         self.failures: list[str] = []
-        self.memo: dict[str, Any] = {}  # measured once per engine, read by several figures
         self.engine, self.name = ENGINES[0], ""
 
     def progress(self, message: str) -> None:
@@ -152,16 +151,14 @@ def significant(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
-Measure = Callable[
-    [Bench], Coroutine[Any, Any, None] | None
-]  # async ones: run in a fresh event loop
+# A figure's measure; an async one runs in an event loop of its own.
+Measure = Callable[[Bench], Coroutine[Any, Any, None] | None]
 
 
 @dataclass(frozen=True)
 class Definition:
-    """A figure, once: its name and unit, label in the tables, measure (its docstring says how)
-    and target: the optimized median at most `at_most` (by engine where a dict), and naive /
-    optimized at least `ratio`."""
+    """A figure, once: its name and unit, label, measure (its docstring says how) and target:
+    an optimized median at most `at_most` (by engine where a dict), a ratio at least `ratio`."""
 
     name: str  # its unit last: `_s`, `_ms`, `_us`
     label: str
@@ -179,12 +176,10 @@ class Definition:
     def how(self) -> str:
         return " ".join((self.measure.__doc__ or "").split("\n\n")[0].split())
 
-    def target(
-        self, engine: str, optimized: float | None = None, ratio: float | None = None
-    ) -> str:
-        """The target on `engine`, and whether these medians (seconds) meet it."""
+    def target(self, engine: str, median: float | None = None, ratio: float | None = None) -> str:
+        """The target on `engine`, and whether this optimized median (seconds) and ratio meet it."""
         limit = self.at_most.get(engine) if isinstance(self.at_most, dict) else self.at_most
-        fast = limit is None or (optimized is not None and optimized <= limit * SCALE[self.unit])
+        fast = limit is None or (median is not None and median <= limit * SCALE[self.unit])
         met = fast and (self.ratio is None or (ratio or 0) >= self.ratio)
         parts = [f"<= {limit:g} {self.unit}"] if limit is not None else []
         parts += [f">= {self.ratio:g}x"] if self.ratio else []

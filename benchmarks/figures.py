@@ -1,9 +1,6 @@
-"""The one list of figures, and one run over the figures the options ask for.
-
-Each figure is defined once, by the `figure` decorator on the function that measures it. A
-measure that makes several figures (the suite runs, the one-off costs) runs once per engine. The
-order is the tables' and the run's: the quick figures first, so a mistake shows before the
-minutes of whole-suite runs.
+"""The one list of figures (each defined by the `figure` decorator on its measure), and a run
+over those the options ask for. The order is the tables' and the run's: the quick figures first,
+so a mistake shows before the minutes of whole-suite runs.
 """
 
 from __future__ import annotations
@@ -14,10 +11,10 @@ from pathlib import Path
 
 import pyperf
 
-from benchmarks import databases, in_process, processes, suite
+from benchmarks import in_process, processes, suite
 from benchmarks.core import DEFINITIONS, Bench, engine_key, split_key
 
-ORDER = [module.__name__ for module in (in_process, processes, databases, suite)]
+ORDER = [module.__name__ for module in (in_process, processes, suite)]
 DEFINITIONS.sort(key=lambda definition: ORDER.index(definition.measure.__module__))
 BY_NAME = {definition.name: definition for definition in DEFINITIONS}
 KEYS = tuple(engine_key(d.name, engine) for d in DEFINITIONS for engine in d.engines)

@@ -1,23 +1,28 @@
-"""The figures timed inside this process, where a pytest start-up would drown the difference.
-
-Each times one building block of `testkit` on a scratch database, with the settings the test
-fixtures use.
+"""The figures timed inside this process, where a pytest start-up would drown the difference:
+the building blocks of `testkit` on a scratch database (the test fixtures' settings), and the
+one-off costs a run pays before its first test. A PostgreSQL server of the bench's own lives in
+a scratch folder (a short path: pytest_fastapi_db.postgres says why), removed whatever happens.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
+from pathlib import Path
 
 import httpx
 from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
 from pwdlib.hashers.bcrypt import BcryptHasher
+from pytest_fastapi_db.databases import PostgresDatabases, SqliteDatabases, TestDatabases, run_id
 from pytest_fastapi_db.isolation import rolled_back_connection, savepoint, session_on
 from pytest_fastapi_db.passwords import fast_password_hash
+from pytest_fastapi_db.postgres import start_server, stop_server
 from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -25,10 +30,32 @@ from backend.config import Settings
 from backend.db import build_async_engine, get_async_session
 from backend.main import create_app
 from benchmarks.core import SQLITE, Bench, figure
-from benchmarks.databases import DATABASE, databases_on
 from testkit.database import build_schema, create_schema, recreate_schema
 from testkit.settings import DEFAULT_PASSWORD, settings_for_tests
 from testkit.shared_data import SharedWorld, build_shared_video, shared_transaction
+
+DATABASE = "bench"
+
+
+@contextmanager
+def databases_on(engine: str) -> Iterator[tuple[Path, TestDatabases]]:
+    """A scratch folder and the suite's own template-and-clones in it (SQLite) or on a server
+    of its own (PostgreSQL; not `own_server`: the bench times real drops)."""
+    with tempfile.TemporaryDirectory(prefix="backend-bench-", ignore_cleanup_errors=True) as tmp:
+        folder, run = Path(tmp), run_id(os.getpid())
+        try:
+            databases: TestDatabases = (
+                SqliteDatabases(folder, is_async=True)
+                if engine == "sqlite"
+                else PostgresDatabases(start_server(folder), run, own_server=False, is_async=True)
+            )
+            try:
+                yield folder, databases
+            finally:
+                databases.close()
+        finally:
+            if engine != "sqlite":
+                stop_server(folder)  # also after a KeyboardInterrupt inside start_server
 
 
 @asynccontextmanager
@@ -41,10 +68,8 @@ async def scratch_app(engine: str) -> AsyncIterator[tuple[Settings, Engine, Asyn
             databases.build_template(build_schema)
             urls["database_url"] = databases.create(DATABASE)
         settings = settings_for_tests(folder, DATABASE, **urls)
-        sync_engine, async_engine = (
-            create_schema(settings),
-            build_async_engine(settings.database_url),
-        )
+        sync_engine = create_schema(settings)
+        async_engine = build_async_engine(settings.database_url)
         try:
             yield settings, sync_engine, async_engine
         finally:
@@ -180,3 +205,36 @@ async def requests(bench: Bench, samples: int = 300) -> None:
                 for way in bench.rounds(naive=0, label=bench.key(name)):
                     bench.record(way, await timed(samples, get), name)
                 bench.extra(name, requests_per_round=samples)
+
+
+@figure("drop_ms", "a worker's drop")
+@figure("clone_ms", "a worker's copy of the template")
+@figure("template_build_s", "template build (create + migrate)")
+@figure("server_start_s", "PostgreSQL server start", engines=("postgresql",))
+def one_off_costs(bench: Bench) -> None:
+    """Paid once per run or worker, before the first test: the server started (PostgreSQL),
+    the migrated template built, a worker's database cloned from it (`CREATE DATABASE ...
+    TEMPLATE`, a file copy on SQLite) and dropped (3 samples at least)."""
+
+    def lap(name: str, step: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        step()
+        bench.record("optimized", [elapsed := time.perf_counter() - started], name)
+        return elapsed
+
+    builds = []
+    for index in range(samples := max(bench.plan.rounds, 3)):
+        bench.progress(f"one-off costs ({bench.engine}): sample {index + 1}/{samples}")
+        started = time.perf_counter()
+        with databases_on(bench.engine) as (_folder, databases):
+            if bench.engine != "sqlite":
+                bench.record("optimized", [time.perf_counter() - started], "server_start_s")
+            # One template, then two clones and drops (the first clone warms the server).
+            template = lap("template_build_s", partial(databases.build_template, build_schema))
+            clones = [lap("clone_ms", partial(databases.create, w)) for w in "ab"]
+            for worker in "ab":
+                lap("drop_ms", partial(databases.drop, worker))
+            builds.append((template, min(clones)))
+    template, clone = (statistics.median(each) for each in zip(*builds, strict=True))
+    # What migrating each worker's database instead of cloning would cost, in clones.
+    bench.extra("clone_ms", template_build_over_clone=template / clone)

@@ -69,12 +69,8 @@ def round_trips(counts: Mapping[str, float]) -> dict[str, float]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bench", "the bench's plugin (benchmarks/plugin.py)")
-    group.addoption(
-        "--bench-limit", type=int, default=0, metavar="N", help="keep N tests, evenly spread"
-    )
-    group.addoption(
-        "--bench-count-db", action="store_true", help="record each test's database calls"
-    )
+    group.addoption("--bench-limit", type=int, default=0, help="keep N tests, evenly spread")
+    group.addoption("--bench-count-db", action="store_true", help="count database calls")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,6 +5,7 @@ one API test (cold, warm, in-process), one test module, the collection of the su
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -115,7 +116,7 @@ def api_test(bench: Bench) -> None:
     for way in bench.rounds():
         args = [f"--count={40 if way == 'optimized' else 6}", *ONE_TEST]
         bench.record(way, bench.pytest(f"api-{way}", args, naive=way == "naive").values)
-    bench.extra(**db_counts(bench))
+    bench.extra(**db_counts(bench, bench.engine))
 
 
 @figure("auth_module_s", "auth module, test time", at_most=0.5)
@@ -145,19 +146,16 @@ def collection(bench: Bench) -> None:
     bench.extra(slowest_imports=slowest_imports(run.log.read_text()))
 
 
-def db_counts(bench: Bench, repeats: int = 5) -> dict[str, Any]:
+@functools.cache
+def db_counts(bench: Bench, engine: str, repeats: int = 5) -> dict[str, Any]:
     """The reference test's database calls (median over `repeats`), once per engine: a run of
     its own under `--bench-count-db`, so the counting never slows a timed run."""
-    memo = f"db_counts@{bench.engine}"
-    if memo not in bench.memo:
-        bench.progress(f"{REFERENCE_TEST} on {bench.engine}: counting database calls")
-        args = [*PLUGIN, "--bench-count-db", f"--count={repeats}", *ONE_TEST]
-        counts = list(bench.pytest("count-db", args).db.values())
-        names = sorted({name for each in counts for name in each})
-        medians = {name: statistics.median(each[name] for each in counts) for name in names}
-        bench.memo[memo] = {f"db_{k}": v for k, v in (medians | round_trips(medians)).items()}
-    found: dict[str, Any] = bench.memo[memo]
-    return found
+    bench.progress(f"{REFERENCE_TEST} on {engine}: counting database calls")
+    args = [*PLUGIN, "--bench-count-db", f"--count={repeats}", *ONE_TEST]
+    counts = list(bench.pytest("count-db", args).db.values())
+    names = sorted({name for each in counts for name in each})
+    medians = {name: statistics.median(each[name] for each in counts) for name in names}
+    return {f"db_{k}": v for k, v in (medians | round_trips(medians)).items()}
 
 
 def slowest_imports(stderr: str, count: int = 3) -> str:

@@ -121,13 +121,11 @@ def details(found: list[Row]) -> list[str]:
 
 def crossover(suite: pyperf.BenchmarkSuite) -> list[str]:
     """The crossover's sizes and where `-n 2` starts to pay, on the engine it was measured on."""
-    if not (found := points(suite))[1]:
-        return []
-    lines = [f"Parallel crossover ({found[0]}): {describe_crossover(found[1])['summary']}.", ""]
+    engine, found = points(suite)
+    lines = [f"Parallel crossover ({engine}): {describe_crossover(found).get('summary')}.", ""]
     lines += ["| tests | serial | -n 2 |", "| ---: | ---: | ---: |"]
-    return lines + [
-        f"| {n} | {p['serial']:.1f} s | {p['parallel']:.1f} s |" for n, p in found[1].items()
-    ]
+    lines += [f"| {n} | {p['serial']:.1f} s | {p['parallel']:.1f} s |" for n, p in found.items()]
+    return lines if found else []
 
 
 def markdown(suite: pyperf.BenchmarkSuite) -> str:
@@ -173,28 +171,20 @@ def compare(
     then = {row.key: row.ratio for row in rows(baseline)}
     lines = [f"### Ratios compared with the baseline (factor {factor}x)", ""]
     lines += ["| figure | baseline | current | worse by | verdict |", "|---|--:|--:|--:|---|"]
-    notes, regressed = [], []
-    for key, before in then.items():
-        after = now.get(key)
-        if key not in now:
-            notes.append(f"- `{key}`: in the baseline but not measured now (not compared)")
-        elif before is None or after is None:
-            notes.append(f"- `{key}`: no ratio on one side (not compared)")
-        else:
-            regressed += [key] if before / after > factor else []
-            verdict = "REGRESSED" if key in regressed else "ok"
-            lines.append(
-                f"| `{key}` | {before:.1f}x | {after:.1f}x | {before / after:.2f}x | {verdict} |"
-            )
-    notes += [
-        f"- `{key}`: new, not in the baseline (not compared)" for key in now if key not in then
-    ]
-    summary = (
-        f"REGRESSION in {', '.join(regressed)}"
-        if regressed
-        else "No ratio worsened by more than the factor."
-    )
-    return [*lines, "", *notes, summary], regressed
+    notes = [f"- `{key}`: not measured now" for key in then if key not in now]
+    notes += [f"- `{key}`: new, not in the baseline" for key in now if key not in then]
+    regressed = []
+    for key, before, after in ((key, then[key], now[key]) for key in then if key in now):
+        if not (before and after):
+            notes.append(f"- `{key}`: no ratio on one side")
+            continue
+        regressed += [key] if before / after > factor else []
+        verdict = "REGRESSED" if key in regressed else "ok"
+        lines.append(
+            f"| `{key}` | {before:.1f}x | {after:.1f}x | {before / after:.2f}x | {verdict} |"
+        )
+    worse = f"REGRESSION in {', '.join(regressed)}" if regressed else "No ratio worsened too much."
+    return [*lines, "", *notes, worse], regressed
 
 
 def times(baseline: Path, current: Path) -> str:

@@ -48,8 +48,8 @@ def measure(bench: Bench) -> None:
     tests = len(serial[0].values) if serial else 0
     left_out = int(([0, *DESELECTED.findall(serial[0].log.read_text())])[-1]) if serial else 0
     for name in ("per_test_ms", "suite_serial_s", "suite_parallel_s"):
-        bench.extra(name, tests=tests, left_out_marked_slow=left_out)
-    bench.extra("per_test_ms", **db_counts(bench))
+        bench.extra(name, tests=tests, deselected=left_out)
+    bench.extra("per_test_ms", **db_counts(bench, bench.engine))
     asked = plan.only is None or {"suite_parallel_s", bench.key("suite_parallel_s")} & {*plan.only}
     if plan.crossover_max > 0 and bench.engine == plan.engines[0] and asked:
         crossover(bench, tests)
@@ -65,26 +65,20 @@ def size(bench: Bench, label: str, mode: str, args: list[str], naive: bool = Fal
 
 
 def crossover(bench: Bench, tests: int, budget_s: float = 45) -> None:
-    """Shrink or grow the suite until `-n 2` and serial swap places."""
+    """Shrink or grow the suite until `-n 2` and serial swap places (or serial passes budget_s)."""
 
     def point(label: str, args: list[str]) -> dict[str, float]:
         return {m: size(bench, f"crossover-{label}-{m}", m, args).wall_s for m in MODES}
 
     full = points(bench.runs)[1].get(tests) or point("all", [])
-    if full["parallel"] < full["serial"]:  # shrink until serial wins again
-        limit = tests // 2
-        while limit >= 10:
-            walls = point(f"sample{limit}", [*PLUGIN, f"--bench-limit={limit}"])
-            if walls["parallel"] >= walls["serial"]:
-                break
-            limit //= 2
-    else:  # grow until parallel wins
-        repeat = 2
-        while repeat <= bench.plan.crossover_max:
-            walls = point(f"x{repeat}", [f"--count={repeat}"])
-            if walls["parallel"] < walls["serial"] or walls["serial"] > budget_s:
-                break
-            repeat *= 2
+    shrink, step = full["parallel"] < full["serial"], 2  # shrink until serial wins, else grow
+    while tests // step >= 10 if shrink else step <= bench.plan.crossover_max:
+        limit = tests // step  # an even sample, or each test repeated
+        args = [*PLUGIN, f"--bench-limit={limit}"] if shrink else [f"--count={step}"]
+        walls = point(f"sample{limit}" if shrink else f"x{step}", args)
+        if (walls["parallel"] < walls["serial"]) != shrink or walls["serial"] > budget_s:
+            break
+        step *= 2
 
 
 def points(runs: Any) -> tuple[str, dict[int, dict[str, float]]]:
