@@ -29,7 +29,6 @@ class ChartError(Exception):
 
 
 def distributions(suite: pyperf.BenchmarkSuite) -> dict[str, dict[str, list[float]]]:
-    """Per engine, each way's per-test times in ms: every value of per_test_ms's runs."""
     return {
         row.engine: {way: [v * 1000 for v in b.get_values()] for way, b in row.ways.items()}
         for row in rows(suite)
@@ -38,8 +37,7 @@ def distributions(suite: pyperf.BenchmarkSuite) -> dict[str, dict[str, list[floa
 
 
 def write_charts(suite: pyperf.BenchmarkSuite, out_dir: Path, required: bool = False) -> list[Path]:
-    """Draw every chart the result has data for; ChartError without matplotlib, or when
-    `required` and there is nothing to draw."""
+    """The charts the result has data for; ChartError without matplotlib, or `required` and none."""
     todo = {CROSSOVER: draw_crossover} if points(suite)[1] else {}
     todo |= {PER_TEST: draw_per_test} if distributions(suite) else {}
     if not todo and required:

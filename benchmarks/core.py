@@ -58,8 +58,7 @@ class PytestRun:
 
 
 class Bench:
-    """One bench run: its options, logs, progress, the pyperf runs recorded and the pytest runs
-    that failed. `engine` and `name` say which figure is being measured."""
+    """One bench run: its options, logs, pyperf runs, failures, and the figure being measured."""
 
     def __init__(self, out_dir: Path, plan: argparse.Namespace) -> None:
         self.plan, self.logs = plan, out_dir / "logs"
@@ -85,14 +84,12 @@ class Bench:
             self.runs[run_name].append(pyperf.Run(kept, metadata={"name": run_name}))
 
     def extra(self, name: str | None = None, /, **metadata: Any) -> None:
-        """What explains a figure: the metadata of its benchmarks."""
         self.metadata[self.key(name)].update(metadata)
 
     def rounds(
         self, naive: int | None = None, count: int | None = None, label: str | None = None
     ) -> Iterator[str]:
-        """Each way of each round, interleaved and announced; `naive` caps the naive rounds of
-        the figures whose naive run is too slow to repeat."""
+        """Each way of each round, interleaved; `naive` caps the naive rounds, where too slow."""
         counts = {"optimized": count or self.plan.rounds}
         counts["naive"] = counts["optimized"] if naive is None else naive
         for index in range(max(counts.values())):
@@ -111,8 +108,7 @@ class Bench:
         warm: bool = False,
         env: dict[str, str] | None = None,
     ) -> PytestRun:
-        """pytest on this engine in a fresh process (through the warm runner's client when
-        `warm`): its wall and, if `timed`, each test's time from pytest-reportlog."""
+        """pytest in a fresh process (or through `pytest-warm`); `timed`: with pytest-reportlog."""
         label += "" if self.engine == ENGINES[0] else f"-{self.engine}"
         stem = self.logs / f"{len(list(self.logs.glob('*.log'))) + 1:03d}-{label}"
         command = [WARM_CLIENT, *PYTEST[3:]] if warm else list(PYTEST)

@@ -31,8 +31,7 @@ def selected(plan: argparse.Namespace) -> list[str]:
 
 
 def run(plan: argparse.Namespace, output: Path) -> tuple[pyperf.BenchmarkSuite, list[str]]:
-    """Measure what `plan` asks for: the pyperf suite, and the pytest runs that did not pass
-    (the figures they fed carry them in their metadata, `failed_runs`)."""
+    """The pyperf suite of what `plan` asks for, and the pytest runs that did not pass."""
     bench, wanted = Bench(output, plan), selected(plan)
     bench.progress(f"{len(wanted)} figure(s) on {', '.join(plan.engines)}; logs in {bench.logs}")
     done = set()

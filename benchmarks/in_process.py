@@ -60,8 +60,7 @@ def databases_on(engine: str) -> Iterator[tuple[Path, TestDatabases]]:
 
 @asynccontextmanager
 async def scratch_app(engine: str) -> AsyncIterator[tuple[Settings, Engine, AsyncEngine]]:
-    """The test settings on a scratch database of `engine`, its schema made, and the app's
-    sync and async engines on it."""
+    """The test settings on a scratch database of `engine`, and the app's engines on it."""
     with databases_on(engine) as (folder, databases):
         urls = {}  # SQLite: a file in the folder; PostgreSQL: a clone of the migrated template
         if engine != "sqlite":

@@ -22,7 +22,6 @@ DRIVER_CALLS = {  # "module:Class.method": the counter of its calls
     "asyncpg.connection:Connection.execute": "asyncpg_simple_queries",
     "asyncpg.connection:Connection.prepare": "asyncpg_prepares",
 }
-SERVER_CALLS = ("asyncpg_executes", "asyncpg_simple_queries", "asyncpg_prepares")
 ENGINE_EVENTS = dict(before_cursor_execute="statements", begin="begins", commit="commits")
 ENGINE_EVENTS |= dict(rollback="rollbacks", checkout="pool_checkouts")  # checkout: a Pool's
 COUNTS: Counter[str] = Counter()  # since the last report
@@ -60,7 +59,7 @@ def install() -> None:
 
 def round_trips(counts: Mapping[str, float]) -> dict[str, float]:
     """The driver-level calls that each wait for the other side: the server, or a thread."""
-    server = sum(counts.get(name, 0) for name in SERVER_CALLS)
+    server = sum(calls for name, calls in counts.items() if name.startswith("asyncpg_"))
     result = {"server_round_trips": server} if server else {}
     if counts.get("aiosqlite_thread_calls"):
         result["thread_hand_offs"] = counts["aiosqlite_thread_calls"] * 2  # there and back

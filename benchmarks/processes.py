@@ -25,12 +25,9 @@ from benchmarks.plugin import round_trips
 # comparable when the other API tests change.
 REFERENCE_TEST = "tests/api/test_roundtrip.py::test_register_login_and_read_me"
 ONE_TEST = ("-q", "-p", "no:randomly", REFERENCE_TEST)
-AUTH_MODULE = "tests/api/test_auth.py"
 IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 DONT_WRITE = "PYTHONDONTWRITEBYTECODE"
-APP_IMPORT = (
-    "import time; t = time.perf_counter(); import backend.main; print(time.perf_counter()-t)"
-)
+APP_IMPORT = "from time import perf_counter as t; s = t(); import backend.main; print(t() - s)"
 
 
 @figure(
@@ -124,7 +121,7 @@ def auth_module(bench: Bench) -> None:
     """Setup + call + teardown summed over tests/api/test_auth.py; the process wall beside."""
     walls: dict[str, list[float]] = {"naive": [], "optimized": []}
     for way in bench.rounds(naive=min(bench.plan.naive_rounds, bench.plan.rounds)):
-        run = bench.pytest(f"auth-{way}", ["-q", AUTH_MODULE], naive=way == "naive")
+        run = bench.pytest(f"auth-{way}", ["-q", "tests/api/test_auth.py"], naive=way == "naive")
         bench.record(way, [sum(run.values)])
         walls[way].append(run.wall_s)
         bench.extra(tests=len(run.values))

@@ -34,9 +34,7 @@ def load(path: Path) -> pyperf.BenchmarkSuite:
 
 
 @dataclass(frozen=True)
-class Row:
-    """One figure on one engine: its benchmark per way measured, and their metadata."""
-
+class Row:  # one figure on one engine, its benchmark per way measured
     key: str
     definition: Definition
     engine: str
@@ -74,7 +72,6 @@ def rows(suite: pyperf.BenchmarkSuite) -> list[Row]:
 
 
 def number(value: Any) -> str:
-    """Three significant digits (whole from 100 up), thousands separated."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:#.3g}"
 
 
@@ -103,7 +100,6 @@ def table(found: list[Row], *, engine_column: bool) -> list[str]:
 
 
 def details(found: list[Row]) -> list[str]:
-    """How each figure is measured, pyperf's spread, and what the bench noted beside it."""
     lines = []
     for row in found:
         parts = [
@@ -120,7 +116,6 @@ def details(found: list[Row]) -> list[str]:
 
 
 def crossover(suite: pyperf.BenchmarkSuite) -> list[str]:
-    """The crossover's sizes and where `-n 2` starts to pay, on the engine it was measured on."""
     engine, found = points(suite)
     lines = [f"Parallel crossover ({engine}): {describe_crossover(found).get('summary')}.", ""]
     lines += ["| tests | serial | -n 2 |", "| ---: | ---: | ---: |"]
@@ -139,8 +134,7 @@ def markdown(suite: pyperf.BenchmarkSuite) -> str:
 
 
 def readme_blocks(suite: pyperf.BenchmarkSuite) -> dict[str, str]:
-    """The README's generated blocks: SQLite's table (every figure measured there), then each
-    figure measured on another engine, side by side with SQLite's, and the crossover."""
+    """SQLite's table, then every figure measured on another engine beside SQLite's."""
     found = rows(suite)
     main = [row for row in found if row.engine == ENGINES[0]]
     others = [row for row in found if row.engine != ENGINES[0]]
@@ -156,7 +150,6 @@ def readme_blocks(suite: pyperf.BenchmarkSuite) -> dict[str, str]:
 
 
 def rewrite_readme(text: str, blocks: dict[str, str]) -> str:
-    """README.md with each `<!-- bench:NAME -->` block replaced by the rendered one."""
     return README_BLOCK.sub(lambda m: f"{m[1]}{blocks[m[2]]}\n{m[3]}", text)
 
 
@@ -188,8 +181,7 @@ def compare(
 
 
 def times(baseline: Path, current: Path) -> str:
-    """pyperf's own comparison of every benchmark's time, "Not significant" where its t-test
-    says so."""
+    """pyperf's comparison of every time, "Not significant" where its t-test says so."""
     command = ["compare_to", "--table", "--table-format", "md", str(baseline), str(current)]
     done = subprocess.run(
         [sys.executable, "-m", "pyperf", *command], capture_output=True, text=True

@@ -24,7 +24,6 @@ PARALLEL = ("-n", "2", "--dist", "worksteal")
 # run's users get, so it fails there whatever the fixtures do.
 NOT_SLOW = ("-q", "-m", "not slow", "-k", "not test_hashing_leaves_the_event_loop_free")
 MODES = ("serial", "parallel")
-DESELECTED = re.compile(r"(\d+) deselected")
 
 
 @figure("suite_parallel_s", "suite, `-n 2` (vs naive serial)", ratio=10)
@@ -46,7 +45,9 @@ def measure(bench: Bench) -> None:
             if mode == "parallel" or way == "naive":  # the naive as the guide's "before" ran
                 bench.record(way, [run.wall_s], "suite_parallel_s")
     tests = len(serial[0].values) if serial else 0
-    left_out = int(([0, *DESELECTED.findall(serial[0].log.read_text())])[-1]) if serial else 0
+    left_out = (
+        int(([0, *re.findall(r"(\d+) deselected", serial[0].log.read_text())])[-1]) if serial else 0
+    )
     for name in ("per_test_ms", "suite_serial_s", "suite_parallel_s"):
         bench.extra(name, tests=tests, deselected=left_out)
     bench.extra("per_test_ms", **db_counts(bench, bench.engine))
