@@ -168,16 +168,14 @@ def compare(
     notes += [f"- `{key}`: new, not in the baseline" for key in now if key not in then]
     regressed = []
     for key, before, after in ((key, then[key], now[key]) for key in then if key in now):
-        if not (before and after):
-            notes.append(f"- `{key}`: no ratio on one side")
+        if not (before and after):  # a figure without a naive way has none on either side
+            notes += [f"- `{key}`: no ratio on one side"] if before or after else []
             continue
-        regressed += [key] if before / after > factor else []
-        verdict = "REGRESSED" if key in regressed else "ok"
-        lines.append(
-            f"| `{key}` | {before:.1f}x | {after:.1f}x | {before / after:.2f}x | {verdict} |"
-        )
-    worse = f"REGRESSION in {', '.join(regressed)}" if regressed else "No ratio worsened too much."
-    return [*lines, "", *notes, worse], regressed
+        regressed += [key] if (change := before / after) > factor else []
+        cells = f"{number(before)}x | {number(after)}x | {change:.2f}x"
+        lines.append(f"| `{key}` | {cells} | {'REGRESSED' if change > factor else 'ok'} |")
+    end = f"REGRESSION in {', '.join(regressed)}" if regressed else "No ratio worsened too much."
+    return [*lines, "", *notes, end], regressed
 
 
 def times(baseline: Path, current: Path) -> str:
