@@ -47,23 +47,31 @@ N: dict[str, Any] = {"type": at_least_one, "metavar": "N"}
 FILE: dict[str, Any] = {"type": existing_file, "metavar": "FILE"}
 SWITCH: dict[str, Any] = {"action": "store_true"}
 OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {  # flag: help, add_argument's keywords
-    "--rounds": ("rounds per figure", {**N, "default": 3}),
-    "--suite-rounds": ("optimized rounds of the whole suite", {**N, "default": 2}),
-    "--naive-rounds": ("naive rounds of the suite and the auth module", {**N, "default": 1}),
-    "--crossover-max": ("grow the suite up to Kx for the crossover (0: skip)", {"default": 8}),
-    "--engines": ("keys: `figure@engine`, SQLite's `figure`", {"default": ENGINES}),
+    "--rounds": ("rounds per figure (%(default)s)", {**N, "default": 3}),
+    "--suite-rounds": ("optimized rounds of the whole suite (%(default)s)", {**N, "default": 2}),
+    "--naive-rounds": ("naive rounds of the suite, auth module (%(default)s)", {**N, "default": 1}),
+    "--crossover-max": ("grow the suite up to Kx for the crossover (%(default)s; 0: skip)", {}),
+    "--engines": ("%(default)s; keys `figure@engine`, SQLite's `figure`", {}),
     "--only": ("figures: a name (every engine) or a key (per_test_ms@postgresql)", {}),
-    "--suite": ("the whole suite (pytest's testpaths)", {"nargs": "+", "default": []}),
+    "--suite": ("the whole suite (default: pytest's testpaths)", {"nargs": "+", "default": []}),
     "--compare": ("a saved result: exit 1 if a ratio worsened by more than --factor", FILE),
-    "--factor": ("see --compare", {"type": factor, "default": report.DEFAULT_FACTOR}),
+    "--factor": (
+        "%(default)s: a ratio 1.5x worse",
+        {"type": factor, "default": 1.5, "metavar": "X"},
+    ),
     "--current": ("no measuring: this saved result for --compare, --charts or --readme", FILE),
     "--charts": ("with --current: redraw its SVG charts", SWITCH),
     "--readme": ("rewrite README.md's result tables from --current or the baseline", SWITCH),
-    "--output": ("where results, charts and logs go", {"type": Path, "default": "build/bench"}),
+    "--output": (
+        "results, charts and logs (%(default)s)",
+        {"type": Path, "default": "build/bench"},
+    ),
 }
-OPTIONS["--crossover-max"][1].update(type=int, metavar="K")
-OPTIONS["--engines"][1].update(type=names(ENGINES, "engines", False), metavar="A,B")
+OPTIONS["--crossover-max"][1].update(type=int, default=8, metavar="K")
+OPTIONS["--engines"][1].update(type=names(ENGINES, "engines", False), default=",".join(ENGINES))
 OPTIONS["--only"][1].update(type=names((*BY_NAME, *KEYS), "figures", False), metavar="A,B")
+for flag, metavar in (("--engines", "A,B"), ("--suite", "PATH"), ("--output", "DIR")):
+    OPTIONS[flag][1]["metavar"] = metavar
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,7 +79,6 @@ def parser() -> argparse.ArgumentParser:
         prog="nox -s bench --",
         description="Measure the suite's speed the naive and the optimized way, side by side.",
         epilog=f"figures: {', '.join(BY_NAME)}; engines: {', '.join(ENGINES)}",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for flag, (text, keywords) in OPTIONS.items():
         p.add_argument(flag, help=text, **keywords)
@@ -79,8 +86,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = parser()
-    options = p.parse_args(argv)
+    options = (p := parser()).parse_args(argv)
     if options.readme:
         suite = report.load(options.current or BASELINE)
         README.write_text(report.rewrite_readme(README.read_text(), report.readme_blocks(suite)))

@@ -153,11 +153,8 @@ def rewrite_readme(text: str, blocks: dict[str, str]) -> str:
     return README_BLOCK.sub(lambda m: f"{m[1]}{blocks[m[2]]}\n{m[3]}", text)
 
 
-DEFAULT_FACTOR = 1.5  # a ratio now under two thirds of the baseline's is a regression
-
-
 def compare(
-    current: pyperf.BenchmarkSuite, baseline: pyperf.BenchmarkSuite, factor: float = DEFAULT_FACTOR
+    current: pyperf.BenchmarkSuite, baseline: pyperf.BenchmarkSuite, factor: float
 ) -> tuple[list[str], list[str]]:
     """The markdown lines of the comparison, and the keys whose ratio regressed."""
     now = {row.key: row.ratio for row in rows(current)}

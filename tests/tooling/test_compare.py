@@ -49,7 +49,7 @@ class TestRatios:
                                "per_test_ms@postgresql": ([0.1], [0.01])} | shown)  # fmt: skip
         baseline = bench_suite({"api_test_ms": ([0.1], [0.01]), "clone_ms": ([0.1], [0.01]),
                                 "drop_ms": ([0.1], [0.01])} | shown)  # fmt: skip
-        lines, found = report.compare(current, baseline)
+        lines, found = report.compare(current, baseline, 1.5)
         assert found == []
         assert [line for line in lines if line.startswith("- ")] == [
             "- `drop_ms`: not measured now",
@@ -62,7 +62,7 @@ class TestRatios:
 
     def test_the_rendered_table_names_the_regressed_figure(self):
         lines, _ = report.compare(ratios(api_test_ms=10.0, per_test_ms=1.0),
-                                   ratios(api_test_ms=10.0, per_test_ms=5.0))  # fmt: skip
+                                   ratios(api_test_ms=10.0, per_test_ms=5.0), 1.5)  # fmt: skip
         assert "| `per_test_ms` | 5.00x | 1.00x | 5.00x | REGRESSED |" in lines
         assert "| `api_test_ms` | 10.0x | 10.0x | 1.00x | ok |" in lines
         assert lines[-1] == "REGRESSION in per_test_ms"
