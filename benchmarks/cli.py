@@ -46,32 +46,30 @@ def factor(text: str) -> float:
 N: dict[str, Any] = {"type": at_least_one, "metavar": "N"}
 FILE: dict[str, Any] = {"type": existing_file, "metavar": "FILE"}
 SWITCH: dict[str, Any] = {"action": "store_true"}
-OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {  # flag: help, add_argument's keywords
+A_B: dict[str, Any] = {"metavar": "A,B"}
+ENGINE_NAMES = {**A_B, "type": names(ENGINES, "engines", False), "default": ",".join(ENGINES)}
+FIGURE_NAMES = {**A_B, "type": names((*BY_NAME, *KEYS), "figures", False)}
+OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {  # flag: its help and add_argument's keywords
     "--rounds": ("rounds per figure (%(default)s)", {**N, "default": 3}),
     "--suite-rounds": ("optimized rounds of the whole suite (%(default)s)", {**N, "default": 2}),
     "--naive-rounds": ("naive rounds of the suite, auth module (%(default)s)", {**N, "default": 1}),
-    "--crossover-max": ("grow the suite up to Kx for the crossover (%(default)s; 0: skip)", {}),
-    "--engines": ("%(default)s; keys `figure@engine`, SQLite's `figure`", {}),
-    "--only": ("figures: a name (every engine) or a key (per_test_ms@postgresql)", {}),
-    "--suite": ("the whole suite (default: pytest's testpaths)", {"nargs": "+", "default": []}),
-    "--compare": ("a saved result: exit 1 if a ratio worsened by more than --factor", FILE),
-    "--factor": (
-        "%(default)s: a ratio 1.5x worse",
-        {"type": factor, "default": 1.5, "metavar": "X"},
+    "--crossover-max": (
+        "grow the suite up to Kx for the crossover (%(default)s; 0: skip it)",
+        {"type": int, "default": 8, "metavar": "K"},
     ),
+    "--engines": ("%(default)s; keys `figure@engine`, SQLite's `figure`", ENGINE_NAMES),
+    "--only": ("figures: a name (every engine) or a key (per_test_ms@postgresql)", FIGURE_NAMES),
+    "--suite": ("the suite (default: testpaths)", {"nargs": "+", "default": [], "metavar": "PATH"}),
+    "--compare": ("a saved result: exit 1 if a ratio worsened by more than --factor", FILE),
+    "--factor": ("%(default)s: a ratio 1.5x worse", {"type": factor, "default": 1.5}),
     "--current": ("no measuring: this saved result for --compare, --charts or --readme", FILE),
     "--charts": ("with --current: redraw its SVG charts", SWITCH),
     "--readme": ("rewrite README.md's result tables from --current or the baseline", SWITCH),
     "--output": (
         "results, charts and logs (%(default)s)",
-        {"type": Path, "default": "build/bench"},
+        {"type": Path, "default": "build/bench", "metavar": "DIR"},
     ),
 }
-OPTIONS["--crossover-max"][1].update(type=int, default=8, metavar="K")
-OPTIONS["--engines"][1].update(type=names(ENGINES, "engines", False), default=",".join(ENGINES))
-OPTIONS["--only"][1].update(type=names((*BY_NAME, *KEYS), "figures", False), metavar="A,B")
-for flag, metavar in (("--engines", "A,B"), ("--suite", "PATH"), ("--output", "DIR")):
-    OPTIONS[flag][1]["metavar"] = metavar
 
 
 def parser() -> argparse.ArgumentParser:
