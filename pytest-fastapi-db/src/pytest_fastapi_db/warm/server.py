@@ -30,7 +30,7 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from pytest_fastapi_db.warm import child  # noqa: E402
+from pytest_fastapi_db.warm import child, templates  # noqa: E402
 from pytest_fastapi_db.warm.preload import Preloader, assertion_pass_hook, thread_count  # noqa: E402
 from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     DEFAULT_IDLE_S,
@@ -216,6 +216,9 @@ class Server(Spares):
             if cold is None:
                 try:
                     tag = self.postgres_for(request)
+                    if tag is None:
+                        given = templates.sqlite_given(self.place.folder, self.place.root)
+                        request["env"][templates.WARM_SQLITE_ENV] = given
                 except WarmError as error:
                     cold = str(error)
                 else:
@@ -249,6 +252,7 @@ class Server(Spares):
         # What the server holds goes out of the collector's sight: a run's collections (pytest
         # makes one at its end) would otherwise walk, and copy page by page, the whole preload.
         gc.freeze()
+        self.preloader.runs_own()  # judged here, once, not in every child
         pid = os.fork()
         if pid == 0:
             child.run(request, fds, self.server_fds(), self.preloader)
@@ -317,6 +321,8 @@ class Server(Spares):
             self.last_active = time.monotonic()
             if run.postgres_tag is not None and self.postgres_url is not None:
                 self.make_spare(self.postgres_url, run.postgres_tag)
+            if not self.runs:
+                templates.prune_sqlite_templates(self.place.folder)
             self.learn()
 
     def learn(self) -> None:

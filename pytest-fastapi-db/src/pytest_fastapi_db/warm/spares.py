@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_fastapi_db.warm import child, postgres
+from pytest_fastapi_db.warm import child, postgres, templates
 from pytest_fastapi_db.warm.protocol import Place, WarmError, log
 
 
@@ -59,7 +59,7 @@ class Spares:
             started = time.perf_counter()
             self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
             log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
-        tag = postgres.schema_tag(self.place.root)
+        tag = templates.schema_tag(self.place.root)
         spare = postgres.spare_name(tag) if self.spare_tag == tag else None
         self.spare_tag = None  # this run takes it; the next one gets the copy made after it
         given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
