@@ -30,7 +30,7 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from pytest_fastapi_db.warm import child, templates  # noqa: E402
+from pytest_fastapi_db.warm import child  # noqa: E402
 from pytest_fastapi_db.warm.preload import Preloader, assertion_pass_hook, thread_count  # noqa: E402
 from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     DEFAULT_IDLE_S,
@@ -215,10 +215,7 @@ class Server(Spares):
             cold = self.cold_reason(request)
             if cold is None:
                 try:
-                    tag = self.postgres_for(request)
-                    if tag is None:
-                        given = templates.sqlite_given(self.place.folder, self.place.root)
-                        request["env"][templates.WARM_SQLITE_ENV] = given
+                    tag = self.databases_for(request)
                 except WarmError as error:
                     cold = str(error)
                 else:
@@ -319,10 +316,7 @@ class Server(Spares):
             run.conn.close()
             log(f"run {pid}: exit {code}")
             self.last_active = time.monotonic()
-            if run.postgres_tag is not None and self.postgres_url is not None:
-                self.make_spare(self.postgres_url, run.postgres_tag)
-            if not self.runs:
-                templates.prune_sqlite_templates(self.place.folder)
+            self.after_run(run.postgres_tag)
             self.learn()
 
     def learn(self) -> None:

@@ -1,4 +1,5 @@
-"""The warm server's PostgreSQL side: the server started in a helper, and the spare copies.
+"""The warm server's databases: PostgreSQL started in a helper, its spare copies, and where
+SQLite's templates are.
 
 Whatever runs the plugin's code, starts processes or threads runs in a forked helper: the
 server itself stays single-threaded, so that its next fork copies a whole process.
@@ -28,6 +29,7 @@ class Spares:
     postgres_url: str | None = None
     spare_tag: str | None = None  # the tag of the spare that is ready, if one is
     helpers: dict[int, str]  # pid -> the tag of the spare it is making
+    runs: dict[int, Any]  # pid -> the run, of those still running
 
     def server_fds(self) -> list[int]:
         raise NotImplementedError
@@ -49,11 +51,14 @@ class Spares:
                 os.waitpid(pid, 0)
         self.helpers.clear()
 
-    def postgres_for(self, request: dict[str, Any]) -> str | None:
-        """For a run on PostgreSQL without a server named: the warm PostgreSQL (started now if
-        this is the first), the current template's name and the spare, in the run's
-        environment. Returns the schema's tag, or None for any other run."""
+    def databases_for(self, request: dict[str, Any]) -> str | None:
+        """In the run's environment: for a run on PostgreSQL without a server named, the warm
+        PostgreSQL (started now if this is the first), the current template's name and the
+        spare; for any other, where SQLite's templates are. Returns the schema's tag of a run
+        on the warm PostgreSQL, else None."""
         if not postgres.wants_postgres(request["args"], request["env"]):
+            sqlite = templates.sqlite_given(self.place.folder, self.place.root)
+            request["env"][templates.WARM_SQLITE_ENV] = sqlite
             return None
         if self.postgres_url is None:
             started = time.perf_counter()
@@ -65,6 +70,14 @@ class Spares:
         given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
         request["env"][postgres.WARM_ENV] = json.dumps(given)
         return tag
+
+    def after_run(self, postgres_tag: str | None) -> None:
+        """The next PostgreSQL run's spare; SQLite's templates of an edited schema, once no
+        run can be copying them."""
+        if postgres_tag is not None and self.postgres_url is not None:
+            self.make_spare(self.postgres_url, postgres_tag)
+        if not self.runs:
+            templates.prune_sqlite_templates(self.place.folder)
 
     def in_helper(self, function: Callable[..., str], *args: Any) -> str:
         """`function(*args)` in a forked helper (it may run the plugin's code, start processes
