@@ -43,7 +43,7 @@ from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     receive,
     send,
 )
-from pytest_fastapi_db.warm.spares import Spares, remove_folder  # noqa: E402
+from pytest_fastapi_db.warm.spares import Spares, forget_old_servers, remove_folder  # noqa: E402
 from pytest_fastapi_db.warm.staleness import Snapshot  # noqa: E402
 
 # A run whose client went away gets SIGINT (pytest cleans up), then SIGKILL this much later.
@@ -97,6 +97,7 @@ class Server(Spares):
         if self.place.folder.exists():
             log(f"sweeping {self.place.folder}, left by a server that did not stop")
             remove_folder(self.place.folder)
+        forget_old_servers(self.place)
         self.place.folder.mkdir(mode=0o700)
         (self.place.folder / "server.pid").write_text(str(os.getpid()))
 

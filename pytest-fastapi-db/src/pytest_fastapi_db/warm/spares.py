@@ -8,6 +8,7 @@ server itself stays single-threaded, so that its next fork copies a whole proces
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -128,6 +129,34 @@ class Spares:
             if fd != keep:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+# A server's lock, log and learned modules outlive it, for the next server of its checkout and
+# interpreter; after this long unused (a checkout deleted, an environment rebuilt) they go.
+FORGET_AFTER_S = 7 * 24 * 3600
+
+
+def forget_old_servers(place: Place) -> None:
+    """Remove what servers of other keys left in the base directory, once unused for a week and
+    their lock free (a server's folder too, and a PostgreSQL a killed one left running)."""
+    for lock in place.base.glob("*.lock"):
+        key = lock.name.removesuffix(".lock")
+        files = [lock, place.base / f"{key}.log", place.base / f"{key}.modules"]
+        stamps = [path.stat().st_mtime for path in files if path.exists()]
+        if key == place.key or time.time() - max(stamps, default=0.0) < FORGET_AFTER_S:
+            continue
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue  # a server of that key is running
+        try:
+            remove_folder(place.base / key)
+            for path in files:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def remove_folder(folder: Path) -> None:
