@@ -19,7 +19,7 @@ from backend.services.translation import HttpTranslationService, TranslationServ
 
 # `app.state` is untyped; these casts name what `create_app()` put there. Every one is
 # `async def` although none awaits: FastAPI runs a plain `def` dependency in a worker thread,
-# a hand-off on every request (tests/test_request_path.py keeps them off threads).
+# a hand-off on every request (tests/api/test_request_path.py keeps them off threads).
 async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 

@@ -4,8 +4,8 @@
     python -m backend.openapi --check    # exit 1, with a diff, if openapi.json is not current
 
 `nox -s openapi` runs the first from the checkout; the everyday suite fails while the committed
-file differs from what `create_app()` serves (tests/test_openapi_document.py), so every change
-to the contract shows in review as a diff of openapi.json.
+file differs from what `create_app()` serves (tests/test_openapi.py), so every change to the
+contract shows in review as a diff of openapi.json.
 """
 
 from __future__ import annotations

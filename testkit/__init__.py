@@ -8,4 +8,6 @@ Keeping them here, outside `tests/`, means no tool imports a test module to reus
 - `testkit.settings`: the one set of test settings (secret, URLs, password, environment).
 - `testkit.database`: this backend's schema (template, create, naive reset) for the bench.
 - `testkit.shared_data`: the shared read-only world built once per test class.
+- `testkit.whisper_model`: a tiny Whisper model made offline, and a tone to feed it, for the
+  real transcription engine without a download (`python -m testkit.whisper_model DIR`).
 """

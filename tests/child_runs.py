@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from pytest_fastapi_db.run_dirs import RUN_DIR_PREFIX, RUN_VARIABLES, worker_name
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+
 # How long a child run may take. Generous: a child pays a whole pytest start-up (and on
 # PostgreSQL a server's), and on a loaded 2-core machine that has taken 30 s and more. The
 # limit only decides how long a stuck child takes to fail its test.
@@ -25,13 +26,6 @@ CHILD_TIMEOUT = 150
 CHILD_RUN_TEST_TIMEOUT = pytest.mark.timeout(2 * CHILD_TIMEOUT + 60)
 # Set by the run this test is part of; a child must start as a run of its own.
 INHERITED = RUN_VARIABLES
-
-
-def write_tests(folder: Path, source: str, name: str = "test_generated.py") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(textwrap.dedent(source))
-    return path
 
 
 def child_tmpdir(run_dir: Path, tmp_path: Path) -> Path:
@@ -73,16 +67,36 @@ def pytest_command(*args: str | Path) -> list[str]:
     ]
 
 
-def run_pytest(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A child run (`pytest_command(*args)`) to its end, its output captured."""
+def run_captured(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A child process to its end (CHILD_TIMEOUT at most), its output captured."""
     return subprocess.run(
-        pytest_command(*args),
+        command,
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT,
         check=False,
     )
+
+
+def run_pytest(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A child run (`pytest_command(*args)`) to its end, its output captured."""
+    return run_captured(pytest_command(*args), env)
+
+
+def run_tests(
+    root: Path, source: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`source` as a test file in `root`/suite, run in a child to its end; the child's TMPDIR is
+    `root`/tmp unless `env` says otherwise."""
+    suite = root / "suite"
+    suite.mkdir(parents=True, exist_ok=True)
+    tests = suite / "test_generated.py"
+    tests.write_text(textwrap.dedent(source))
+    return run_pytest(tests, *args, env=env if env is not None else child_env(root / "tmp"))
 
 
 def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:

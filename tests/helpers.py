@@ -2,11 +2,13 @@
 
 They live beside the folders, not in one of them, so no test folder imports another. The
 user's own data goes through the API (the `video_factory` fixture); somebody else's is written
-straight to the database, which is faster (`finished_game_of`).
+straight to the database, which is faster (`finished_game_of`). `python_files` and
+`imported_modules` read the checkout's sources, for the layout rules of api/ and suite/.
 """
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.models import Base, Game, Question, User, Video, WordStatus
+from tools import ROOT
 
 Row = TypeVar("Row", bound=Base)
 
@@ -89,3 +92,27 @@ async def finished_game_of(session: AsyncSession, owner: User) -> Game:
     session.add(game)
     await session.commit()
     return game
+
+
+def python_files(*names: str) -> list[Path]:
+    """The .py files of each folder (or the file) named, relative to the checkout."""
+    files: list[Path] = []
+    for name in names:
+        path = ROOT / name
+        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    return files
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (lazy imports inside functions included)."""
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+def top_level(module: str) -> str:
+    return module.split(".")[0]

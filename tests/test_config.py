@@ -21,8 +21,8 @@ from backend.config import (
     Settings,
     describe_settings_error,
 )
+from tools import ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PRIVATE_SECRET = "a-private-secret-of-at-least-32-chars"
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 
@@ -258,7 +258,7 @@ class TestMainInProcess:
 def subprocess_env(cwd: Path, **variables: str) -> dict[str, str]:
     """The test process's environment without settings variables, plus `variables`."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{cwd / 'app.sqlite3'}"
     env["MEDIA_DIR"] = str(cwd / "media")
     return env | variables

@@ -15,7 +15,9 @@
   200 within the timeout, or the check fails showing the server's output. Then it is stopped;
 - the pytest plugin (pytest-fastapi-db/) the same way, in the same venv: its wheel (checked to
   hold every file of its package, `py.typed` too) or an editable install, then pytest run from
-  the empty directory must list the plugin's options (its `pytest11` entry point loads it).
+  the empty directory must list the plugin's options (its `pytest11` entry point loads it);
+  and its wheel alone, no extra, in a venv of its own (what another team installs: nothing of
+  the backend's dependencies to hide a missing import).
 
 Everything temporary is removed at the end, on failure and on Ctrl-C, and the server's whole
 process group is killed. Exits 0 when every check passed, 1 when one failed, 2 when the Python
@@ -219,18 +221,40 @@ def check_mode(python: str, label: str, mode: str, timeout: float) -> None:
         expected = venv if mode == "wheel" else ROOT
         if not Path(where).resolve().is_relative_to(expected.resolve()):
             raise CheckFailed(f"{PACKAGE} should come from {expected}, came from {where}")
-        options = run([venv_py, "-m", "pytest", "--help"], cwd=run_dir,
-                      what="pytest with the plugin installed", env=env)  # fmt: skip
-        if "--db-isolation" not in options:
-            raise CheckFailed(f"pytest does not load {PLUGIN}: no --db-isolation in its --help")
+        check_pytest_loads_plugin(venv_py, run_dir, env)
         print(f"{prefix} pytest loads {PLUGIN} (its pytest11 entry point)", flush=True)
         try:
             with serving(venv_py, run_dir, env, timeout) as server:
                 print(f"{prefix} /health 200 in {server.started_in:.1f} s", flush=True)
         except NotServing as error:
             raise CheckFailed(str(error)) from None
+        if mode == "wheel":
+            check_plugin_alone(python, work, env)
+            print(f"{prefix} {PLUGIN} alone (no extra, no backend) loads too", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def check_pytest_loads_plugin(venv_py: Path, run_dir: Path, env: dict[str, str]) -> None:
+    options = run([venv_py, "-m", "pytest", "--help"], cwd=run_dir,
+                  what="pytest with the plugin installed", env=env)  # fmt: skip
+    if "--db-isolation" not in options:
+        raise CheckFailed(f"pytest does not load {PLUGIN}: no --db-isolation in its --help")
+
+
+def check_plugin_alone(python: str, work: Path, env: dict[str, str]) -> None:
+    """The plugin's wheel (built by install_wheel) in a venv of its own, with no extra: what
+    another team installs. An import that the backend's dependencies would have satisfied
+    (greenlet, bcrypt) fails here."""
+    venv = work / "plugin-venv"
+    run([python, "-m", "venv", venv], cwd=work, what="creating the plugin's venv", env=env)
+    venv_py = venv_python(venv)
+    (wheel,) = (work / f"dist-{PLUGIN}").glob("*.whl")
+    run([venv_py, "-m", "pip", "install", wheel], cwd=work,
+        what=f"installing {wheel.name} alone", env=env)  # fmt: skip
+    run_dir = work / "plugin-run"
+    run_dir.mkdir()
+    check_pytest_loads_plugin(venv_py, run_dir, env)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

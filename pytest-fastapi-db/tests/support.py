@@ -134,12 +134,29 @@ def pytest_command(tests: Path, *args: str | Path) -> list[str]:
             "--rootdir", str(tests.parent), str(tests), *map(str, args)]  # fmt: skip
 
 
+def run_captured(
+    command: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A child process to its end (CHILD_TIMEOUT at most), its output captured; without `env`,
+    it inherits this process's environment."""
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+                          check=False)  # fmt: skip
+
+
 def run_pytest(
     tests: Path, *args: str | Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     """A child run to its end, its output captured."""
-    return subprocess.run(pytest_command(tests, *args), env=env, capture_output=True, text=True,
-                          timeout=CHILD_TIMEOUT, check=False)  # fmt: skip
+    return run_captured(pytest_command(tests, *args), env)
+
+
+def run_project(
+    root: Path, tests: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The tiny project with `tests` in `root`/suite, run in a child to its end; the child's
+    TMPDIR is `root`/tmp unless `env` says otherwise."""
+    path = write_project(root / "suite", tests)
+    return run_pytest(path, *args, env=env if env is not None else child_env(root / "tmp"))
 
 
 def run_dirs(tmpdir: Path, pid: int | None = None) -> list[Path]:

@@ -4,14 +4,13 @@ it; a PostgreSQL server the user runs (`--db-url`) works as well as the run's ow
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytest_fastapi_db.postgres import PostgresAddress, database_names, start_server, stop_server
-from support import CHILD_RUN_TEST_TIMEOUT, child_env, run_pytest, write_project
+from support import CHILD_RUN_TEST_TIMEOUT, child_env, run_project
 
 pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]  # each starts a pytest process
 
@@ -25,15 +24,8 @@ COMMITS = """
 """
 
 
-def run_child(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    tests = write_project(tmp_path / "suite", COMMITS)
-    return run_pytest(tests, *args, env=env or child_env(tmp_path / "tmp"))
-
-
 def test_a_misspelled_engine_names_the_one_meant(tmp_path: Path):
-    result = run_child(tmp_path, "--db=postgres")
+    result = run_project(tmp_path, COMMITS, "--db=postgres")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert "unknown engine 'postgres' (did you mean postgresql?)" in result.stderr
 
@@ -41,7 +33,7 @@ def test_a_misspelled_engine_names_the_one_meant(tmp_path: Path):
 def test_an_unreachable_server_is_named_with_the_ways_out(tmp_path: Path):
     pytest.importorskip("psycopg", reason="the postgres dependency group")
     # Port 9 (discard) on loopback: nothing listens there.
-    result = run_child(tmp_path, "--db-url=postgresql://tester@127.0.0.1:9/postgres")
+    result = run_project(tmp_path, COMMITS, "--db-url=postgresql://tester@127.0.0.1:9/postgres")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
     assert "cannot reach PostgreSQL at tester@127.0.0.1:9" in result.stderr
     assert "--db-url" in result.stderr
@@ -55,7 +47,7 @@ def test_missing_postgres_packages_say_how_to_install_them(tmp_path: Path):
         missing.mkdir(exist_ok=True)
         (missing / f"{name}.py").write_text(f"raise ImportError('{name} is not installed here')")
     env = child_env(tmp_path / "tmp", PYTHONPATH=str(missing))
-    result = run_child(tmp_path, "--db=postgresql", env=env)
+    result = run_project(tmp_path, COMMITS, "--db=postgresql", env=env)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
     assert "pip install 'pytest-fastapi-db[postgres]'" in result.stderr
 
@@ -77,7 +69,7 @@ def own_server(run_dir: Path) -> Iterator[PostgresAddress]:
 
 def test_the_suite_runs_on_a_server_given_by_url(tmp_path: Path, own_server: PostgresAddress):
     url = own_server.url("postgres", driver="psycopg")
-    result = run_child(tmp_path, f"--db-url={url}")
+    result = run_project(tmp_path, COMMITS, f"--db-url={url}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "database: postgresql" in result.stdout
     assert database_names(own_server, "fastapi_db_test_") == []  # the run dropped what it made
@@ -95,7 +87,7 @@ def test_a_role_that_may_not_create_databases_is_told_what_to_grant(
         admin.execute("DROP ROLE IF EXISTS reader")
         admin.execute("CREATE ROLE reader LOGIN NOCREATEDB")
     url = PostgresAddress(own_server.host, own_server.port, "reader").url("postgres", "psycopg")
-    result = run_child(tmp_path, f"--db-url={url}")
+    result = run_project(tmp_path, COMMITS, f"--db-url={url}")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
     assert "may not create databases" in result.stderr
     assert 'ALTER ROLE "reader" CREATEDB' in result.stderr

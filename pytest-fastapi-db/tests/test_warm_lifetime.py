@@ -1,8 +1,10 @@
 """The warm server's lifetime: never stale (a changed environment retires it), a killed
-client or server leaves nothing behind, two clients at once, status and stop."""
+client or server leaves nothing behind, two clients at once, status and stop, and what old
+servers left is forgotten."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -12,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_fastapi_db.warm.spares import FORGET_AFTER_S
 from support import (
     CHILD_RUN_TEST_TIMEOUT,
     CHILD_TIMEOUT,
@@ -145,3 +148,33 @@ def test_status_and_stop(project: Project) -> None:
     assert ended(pid)
     assert not project.place.folder.exists()
     assert not project.place.socket.exists()
+
+
+@pytest.mark.slow
+@CHILD_RUN_TEST_TIMEOUT
+def test_a_new_server_forgets_servers_unused_for_a_week(project: Project) -> None:
+    """Lock, log and learned modules of other checkouts' servers go after a week unused (and a
+    killed one's folder with them), unless their lock is held or they were used lately."""
+    base = project.place.base
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    week_ago = time.time() - FORGET_AFTER_S - 60
+
+    def leave(key: str, when: float) -> None:
+        for suffix in (".lock", ".log", ".modules"):
+            path = base / f"{key}{suffix}"
+            path.write_text("")
+            os.utime(path, (when, when))
+
+    leave("gone", week_ago)
+    (base / "gone").mkdir()
+    leave("recent", time.time())
+    leave("held", week_ago)
+    held = os.open(base / "held.lock", os.O_RDWR)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        project.warm_up("test_passes.py")
+    finally:
+        os.close(held)
+    assert not list(base.glob("gone*"))
+    assert (base / "recent.modules").exists()
+    assert (base / "held.log").exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pytest_fastapi_db.warm.preload import (
     read_list,
     top_level_names,
 )
-from support import CHILD_TIMEOUT
+from support import run_captured
 
 # The preloader.
 
@@ -103,10 +102,12 @@ def test_a_plugins_top_level_names_leave_out_setup_and_editable_finders(tmp_path
     info = tmp_path / "plugin-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin\nVersion: 1.0\n")
-    (info / "RECORD").write_text(
-        "setup.py,,\n__editable___plugin_finder.py,,\nplugin_mod.py,,\n"
-        "plugin_pkg/__init__.py,,\nplugin_pkg/sub/__init__.py,,\nREADME.txt,,\n"
-    )
+    files = ["setup.py", "__editable___plugin_finder.py", "plugin_mod.py", "plugin_pkg/__init__.py",
+             "plugin_pkg/sub/__init__.py", "README.txt"]  # fmt: skip
+    (info / "RECORD").write_text("".join(f"{name},,\n" for name in files))
+    for name in files:  # Python 3.13 lists only the files that exist
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
     dist = importlib.metadata.PathDistribution(info)
     assert top_level_names(dist) == {"plugin_mod", "plugin_pkg"}
 
@@ -136,15 +137,13 @@ run(request, [], [], Preloader(Path(sys.argv[1]) / "learned", pass_hook=False))
 """
 
 
-def run_child(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", CHILD, str(cwd), *args]
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
-    )
+def warm_child(cwd: Path, *args: str) -> list[str]:
+    """A child run in `cwd` with pytest's `args`, started as the warm server starts one."""
+    return [sys.executable, "-c", CHILD, str(cwd), *args]
 
 
 def test_a_child_that_cannot_become_the_run_exits_with_its_traceback(tmp_path: Path) -> None:
-    result = run_child(tmp_path / "gone")
+    result = run_captured(warm_child(tmp_path / "gone"))
     assert result.returncode == 70, result.stderr
     assert "FileNotFoundError" in result.stderr
 
@@ -153,7 +152,7 @@ def test_a_conftest_that_exits_ends_the_child_as_it_would_the_interpreter(tmp_pa
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text("import sys\nsys.exit('no database here')\n")
     (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
-    result = run_child(tmp_path, "-p", "no:cacheprovider", "test_x.py")
+    result = run_captured(warm_child(tmp_path, "-p", "no:cacheprovider", "test_x.py"))
     assert result.returncode == 1, result.stderr
     assert result.stderr.endswith("no database here\n")
 
@@ -171,6 +170,6 @@ def test_an_uncaught_exception_ends_the_child_as_it_would_the_interpreter(
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text(f"raise {raised}\n")
     (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
-    result = run_child(tmp_path, "-p", "no:cacheprovider", "test_x.py")
+    result = run_captured(warm_child(tmp_path, "-p", "no:cacheprovider", "test_x.py"))
     assert result.returncode == code, result.stderr
     assert f"\n{raised.removesuffix('()')}\n" in result.stderr  # the traceback's last line

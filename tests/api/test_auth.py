@@ -1,7 +1,7 @@
 """Accounts through FastAPI-Users: registration, JWT login, the current user, admin routes.
 
-The password hasher itself (fast test hasher, argon2/bcrypt logins) is covered in
-tests/test_passwords.py; here passwords only travel through the HTTP routes.
+The password hashers themselves are covered in tests/test_users.py (argon2/bcrypt logins) and
+tests/suite/test_fast_hasher.py; here passwords only travel through the HTTP routes.
 """
 
 from __future__ import annotations

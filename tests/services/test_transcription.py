@@ -58,7 +58,7 @@ class StandInModel:
 class InvalidDataError(ValueError):
     """What faster-whisper's decoder (PyAV) raises for bytes that are no audio or video: an
     `av.error.InvalidDataError`, a ValueError whose `strerror` says why and whose text names the
-    file (tests/test_real_services.py shows it for real)."""
+    file (test_transcription_real.py shows it for real)."""
 
     def __init__(self, path: str) -> None:
         self.strerror = "Invalid data found when processing input"

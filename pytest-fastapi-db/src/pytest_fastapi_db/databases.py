@@ -86,10 +86,12 @@ class TestDatabases(ABC):
 class SqliteDatabases(TestDatabases):
     engine: Engine = "sqlite"
 
-    def __init__(self, folder: Path, *, is_async: bool) -> None:
+    def __init__(self, folder: Path, *, is_async: bool, template: Path | None = None) -> None:
+        """`folder`: the run's, for its copies; `template`: the run's own unless a warm server
+        keeps one (pytest_fastapi_db.warm.templates)."""
         super().__init__(is_async=is_async)
         self.folder = folder
-        self.template = folder / "template.sqlite3"
+        self.template = template or folder / "template.sqlite3"
 
     def path(self, name: str) -> Path:
         return self.folder / f"db-{name}.sqlite3"

@@ -47,6 +47,7 @@ from pytest_fastapi_db.run_dirs import RUN_DIR_PREFIX as RUN_DIR_PREFIX
 from pytest_fastapi_db.run_dirs import make_run_dir, remove_run_dir
 from pytest_fastapi_db.run_dirs import worker_name as worker_name
 from pytest_fastapi_db.warm.postgres import warm_postgres
+from pytest_fastapi_db.warm.templates import warm_sqlite
 
 pytest_plugins = [
     "pytest_fastapi_db.fixtures",
@@ -155,8 +156,11 @@ def open_databases(
     """The controller's side: pick the engine, reach or start the server, build the template."""
     is_async = settings.is_async()
     schema = settings.schema()
+    warm_sqlite_databases = warm_sqlite(run_dir, is_async)  # a warm run (pytest-warm)?
     if chosen_engine(config) == "sqlite":
-        databases: TestDatabases = SqliteDatabases(run_dir, is_async=is_async)
+        databases: TestDatabases = warm_sqlite_databases or SqliteDatabases(
+            run_dir, is_async=is_async
+        )
     elif (warm := warm_postgres(is_async, run_id(os.getpid()))) is not None:
         databases = warm  # a warm run (pytest-warm): its server's PostgreSQL and template
     else:
@@ -187,14 +191,19 @@ def describe(databases: TestDatabases) -> dict[str, str]:
             "own": own,
         }
     assert isinstance(databases, SqliteDatabases)
-    return shared | {"engine": "sqlite", "folder": str(databases.folder)}
+    return shared | {
+        "engine": "sqlite",
+        "folder": str(databases.folder),
+        "template": str(databases.template),
+    }
 
 
 def reopen(description: dict[str, str]) -> TestDatabases:
     """The worker's side: the databases the controller described."""
     is_async = bool(description["async"])
     if description["engine"] == "sqlite":
-        return SqliteDatabases(Path(description["folder"]), is_async=is_async)
+        folder, template = Path(description["folder"]), Path(description["template"])
+        return SqliteDatabases(folder, is_async=is_async, template=template)
     address = PostgresAddress.from_url(description["server"])
     return PostgresDatabases(
         address, description["run_id"], own_server=bool(description["own"]), is_async=is_async

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from pytest_fastapi_db.warm.preload import Preloader, append_list, is_runs_own
+from pytest_fastapi_db.warm.preload import Preloader, append_list
 
 # Signals the server handles for itself, back to what a fresh interpreter has.
 SERVER_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP)
@@ -71,9 +71,8 @@ def become(
         # and only this process's view changes (its environment still says not to write).
         sys.pycache_prefix = request["bytecode"]
         sys.dont_write_bytecode = False
-    for name, module in list(sys.modules.items()):
-        if is_runs_own(name, module, preloader.roots):
-            del sys.modules[name]
+    for name in preloader.runs_own():
+        del sys.modules[name]
     # The server's `__main__` went with the plugin's modules; a cold run's is pytest's script,
     # and the standard library imports it (pdb's completer does, from Python 3.13).
     main = types.ModuleType("__main__")

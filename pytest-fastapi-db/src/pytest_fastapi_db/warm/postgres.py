@@ -5,10 +5,8 @@ first test. The warm server keeps a PostgreSQL server running (started, like eve
 runs the plugin's or the project's code, in a forked helper that then exits, never in the
 server itself), and hands each PostgreSQL run, in WARM_ENV: the server's URL, the name of the
 template for the current schema and a spare copy of that template made after the previous run,
-which the run takes by renaming it (no wait for a clone). The template is tagged with a hash of
-every file the schema can come from: the migrations, and (since the schema source may be models'
-metadata, or a function) every Python file of the checkout but its tests. An edited migration
-or model is a new template, which the first run to need it builds; an edited test is not. The
+which the run takes by renaming it (no wait for a clone). The template is tagged as
+`templates.schema_tag` says: an edited migration or model is a new template. The
 run side is WarmPostgresDatabases, which the plugin uses when WARM_ENV is set.
 """
 
@@ -17,8 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +25,6 @@ if TYPE_CHECKING:
 
 WARM_ENV = "FASTAPI_DB_WARM_POSTGRES"
 TEMPLATE_PREFIX = "fastapi_db_warm_"
-# Folders whose every file is the schema's history (a migration's SQL, its template too).
-MIGRATION_FOLDERS = frozenset({"migrations", "alembic", "versions"})
-# Never walked: tests, tools' and environments' folders (and anything hidden).
-SKIPPED_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "venv", "build",
-                             "dist", "site-packages"})  # fmt: skip
-TEST_FILES = re.compile(r"(test_.*|.*_test|conftest)\.py")
-SCHEMA_FILES = ("alembic.ini", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
 
 
 def wants_postgres(args: Sequence[str], env: dict[str, str]) -> bool:
@@ -46,30 +36,6 @@ def wants_postgres(args: Sequence[str], env: dict[str, str]) -> bool:
     pairs = zip(args, [*args[1:], ""], strict=True)
     return any(arg == "--db=postgresql" or (arg == "--db" and after == "postgresql")
                for arg, after in pairs)  # fmt: skip
-
-
-def schema_tag(root: Path) -> str:
-    """A hash of every file of the checkout that the schema may come from."""
-    digest = hashlib.sha256()
-    for path in sorted(_schema_files(root)):
-        with open(path, "rb") as file:
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + file.read() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _schema_files(root: Path) -> Iterator[Path]:
-    for name in SCHEMA_FILES:
-        if (root / name).is_file():
-            yield root / name
-    for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders
-                      if not name.startswith(".") and name not in SKIPPED_FOLDERS]  # fmt: skip
-        history = bool(MIGRATION_FOLDERS.intersection(Path(folder).relative_to(root).parts))
-        for name in files:
-            if (history and not name.endswith(".pyc")) or (
-                name.endswith(".py") and not TEST_FILES.fullmatch(name)
-            ):
-                yield Path(folder) / name
 
 
 def template_name(tag: str) -> str:

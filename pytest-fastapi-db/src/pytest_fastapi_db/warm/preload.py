@@ -33,26 +33,31 @@ NEVER_MARK = "never"
 
 
 def package_roots() -> tuple[str, ...]:
-    """The directories a preloaded module's file must be in (with a trailing separator): the
-    standard library and the installed packages, never a checkout or a temporary folder."""
+    """The directories a preloaded module's file must be in (with a trailing separator), as
+    named and with links resolved: the standard library and the installed packages, never a
+    checkout or a temporary folder."""
     paths = sysconfig.get_paths()
     folders = {paths[name] for name in ("purelib", "platlib", "stdlib", "platstdlib")}
     folders.update(site.getsitepackages())
     if site.ENABLE_USER_SITE:
         folders.add(site.getusersitepackages())
-    return tuple(os.path.join(os.path.realpath(folder), "") for folder in folders)
+    folders.update({os.path.realpath(folder) for folder in folders})
+    return tuple(sorted(os.path.join(folder, "") for folder in folders))
 
 
-def module_file(module: Any) -> str | None:
+def in_roots(module: Any, roots: tuple[str, ...]) -> bool | None:
+    """Whether the module's file is in one of `roots`; None for a module with no file. The
+    path as imported is tried first: resolving links costs a system call per folder."""
     path = getattr(module, "__file__", None)
-    return os.path.realpath(path) if isinstance(path, str) else None
+    if not isinstance(path, str):
+        return None
+    return path.startswith(roots) or os.path.realpath(path).startswith(roots)
 
 
 def is_third_party(module: Any, roots: tuple[str, ...]) -> bool:
     """Loaded from the environment's package directories (which may be inside the checkout,
     as nox's are): not the project's own code, nor a test's temporary module."""
-    path = module_file(module)
-    return path is not None and path.startswith(roots)
+    return bool(in_roots(module, roots))
 
 
 def is_runs_own(name: str, module: Any, roots: tuple[str, ...]) -> bool:
@@ -60,8 +65,7 @@ def is_runs_own(name: str, module: Any, roots: tuple[str, ...]) -> bool:
     an editable install's) and this plugin, which pytest loads and marks for rewriting."""
     if name == PLUGIN or name.startswith(f"{PLUGIN}."):
         return True
-    path = module_file(module)
-    return path is not None and not path.startswith(roots)
+    return in_roots(module, roots) is False
 
 
 def is_rewritten(module: Any) -> bool:
@@ -135,6 +139,21 @@ class Preloader:
         # Set when an import started a thread, which cannot be undone: the server must start
         # afresh (the list now says never for that module).
         self.threaded: str | None = None
+        # is_runs_own of each module the server holds, by name and module: judged once (the
+        # server imports only in base and learn), not in every run.
+        self._own: dict[tuple[str, int], bool] = {}
+
+    def runs_own(self) -> list[str]:
+        """The modules held now that a run must drop and import afresh."""
+        own = []
+        for name, module in list(sys.modules.items()):
+            key = (name, id(module))
+            verdict = self._own.get(key)
+            if verdict is None:
+                verdict = self._own[key] = is_runs_own(name, module, self.roots)
+            if verdict:
+                own.append(name)
+        return own
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -177,6 +196,7 @@ class Preloader:
                     continue
                 if self.load(name, rewrite=mark == REWRITE_MARK, record=True):
                     loaded.append(name)
+        self.runs_own()
         return loaded
 
     def load(self, name: str, rewrite: bool, record: bool) -> bool:

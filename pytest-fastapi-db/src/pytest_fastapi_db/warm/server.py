@@ -43,7 +43,7 @@ from pytest_fastapi_db.warm.protocol import (  # noqa: E402
     receive,
     send,
 )
-from pytest_fastapi_db.warm.spares import Spares, remove_folder  # noqa: E402
+from pytest_fastapi_db.warm.spares import Spares, forget_old_servers, remove_folder  # noqa: E402
 from pytest_fastapi_db.warm.staleness import Snapshot  # noqa: E402
 
 # A run whose client went away gets SIGINT (pytest cleans up), then SIGKILL this much later.
@@ -97,6 +97,7 @@ class Server(Spares):
         if self.place.folder.exists():
             log(f"sweeping {self.place.folder}, left by a server that did not stop")
             remove_folder(self.place.folder)
+        forget_old_servers(self.place)
         self.place.folder.mkdir(mode=0o700)
         (self.place.folder / "server.pid").write_text(str(os.getpid()))
 
@@ -215,7 +216,7 @@ class Server(Spares):
             cold = self.cold_reason(request)
             if cold is None:
                 try:
-                    tag = self.postgres_for(request)
+                    tag = self.databases_for(request)
                 except WarmError as error:
                     cold = str(error)
                 else:
@@ -249,6 +250,7 @@ class Server(Spares):
         # What the server holds goes out of the collector's sight: a run's collections (pytest
         # makes one at its end) would otherwise walk, and copy page by page, the whole preload.
         gc.freeze()
+        self.preloader.runs_own()  # judged here, once, not in every child
         pid = os.fork()
         if pid == 0:
             child.run(request, fds, self.server_fds(), self.preloader)
@@ -315,8 +317,7 @@ class Server(Spares):
             run.conn.close()
             log(f"run {pid}: exit {code}")
             self.last_active = time.monotonic()
-            if run.postgres_tag is not None and self.postgres_url is not None:
-                self.make_spare(self.postgres_url, run.postgres_tag)
+            self.after_run(run.postgres_tag)
             self.learn()
 
     def learn(self) -> None:

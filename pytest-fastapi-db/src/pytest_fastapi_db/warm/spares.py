@@ -1,4 +1,5 @@
-"""The warm server's PostgreSQL side: the server started in a helper, and the spare copies.
+"""The warm server's databases: PostgreSQL started in a helper, its spare copies, and where
+SQLite's templates are.
 
 Whatever runs the plugin's code, starts processes or threads runs in a forked helper: the
 server itself stays single-threaded, so that its next fork copies a whole process.
@@ -7,6 +8,7 @@ server itself stays single-threaded, so that its next fork copies a whole proces
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_fastapi_db.warm import child, postgres
+from pytest_fastapi_db.warm import child, postgres, templates
 from pytest_fastapi_db.warm.protocol import Place, WarmError, log
 
 
@@ -28,6 +30,7 @@ class Spares:
     postgres_url: str | None = None
     spare_tag: str | None = None  # the tag of the spare that is ready, if one is
     helpers: dict[int, str]  # pid -> the tag of the spare it is making
+    runs: dict[int, Any]  # pid -> the run, of those still running
 
     def server_fds(self) -> list[int]:
         raise NotImplementedError
@@ -49,22 +52,33 @@ class Spares:
                 os.waitpid(pid, 0)
         self.helpers.clear()
 
-    def postgres_for(self, request: dict[str, Any]) -> str | None:
-        """For a run on PostgreSQL without a server named: the warm PostgreSQL (started now if
-        this is the first), the current template's name and the spare, in the run's
-        environment. Returns the schema's tag, or None for any other run."""
+    def databases_for(self, request: dict[str, Any]) -> str | None:
+        """In the run's environment: for a run on PostgreSQL without a server named, the warm
+        PostgreSQL (started now if this is the first), the current template's name and the
+        spare; for any other, where SQLite's templates are. Returns the schema's tag of a run
+        on the warm PostgreSQL, else None."""
         if not postgres.wants_postgres(request["args"], request["env"]):
+            sqlite = templates.sqlite_given(self.place.folder, self.place.root)
+            request["env"][templates.WARM_SQLITE_ENV] = sqlite
             return None
         if self.postgres_url is None:
             started = time.perf_counter()
             self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
             log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
-        tag = postgres.schema_tag(self.place.root)
+        tag = templates.schema_tag(self.place.root)
         spare = postgres.spare_name(tag) if self.spare_tag == tag else None
         self.spare_tag = None  # this run takes it; the next one gets the copy made after it
         given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}
         request["env"][postgres.WARM_ENV] = json.dumps(given)
         return tag
+
+    def after_run(self, postgres_tag: str | None) -> None:
+        """The next PostgreSQL run's spare; SQLite's templates of an edited schema, once no
+        run can be copying them."""
+        if postgres_tag is not None and self.postgres_url is not None:
+            self.make_spare(self.postgres_url, postgres_tag)
+        if not self.runs:
+            templates.prune_sqlite_templates(self.place.folder)
 
     def in_helper(self, function: Callable[..., str], *args: Any) -> str:
         """`function(*args)` in a forked helper (it may run the plugin's code, start processes
@@ -115,6 +129,34 @@ class Spares:
             if fd != keep:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+# A server's lock, log and learned modules outlive it, for the next server of its checkout and
+# interpreter; after this long unused (a checkout deleted, an environment rebuilt) they go.
+FORGET_AFTER_S = 7 * 24 * 3600
+
+
+def forget_old_servers(place: Place) -> None:
+    """Remove what servers of other keys left in the base directory, once unused for a week and
+    their lock free (a server's folder too, and a PostgreSQL a killed one left running)."""
+    for lock in place.base.glob("*.lock"):
+        key = lock.name.removesuffix(".lock")
+        files = [lock, place.base / f"{key}.log", place.base / f"{key}.modules"]
+        stamps = [path.stat().st_mtime for path in files if path.exists()]
+        if key == place.key or time.time() - max(stamps, default=0.0) < FORGET_AFTER_S:
+            continue
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue  # a server of that key is running
+        try:
+            remove_folder(place.base / key)
+            for path in files:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def remove_folder(folder: Path) -> None:

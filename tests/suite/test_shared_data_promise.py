@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from tests.child_runs import CHILD_RUN_TEST_TIMEOUT, CHILD_TIMEOUT, INHERITED, ROOT, pytest_command
+from tests.child_runs import CHILD_RUN_TEST_TIMEOUT, CHILD_TIMEOUT, INHERITED, pytest_command
+from tools import ROOT
 
 pytestmark = [pytest.mark.slow, CHILD_RUN_TEST_TIMEOUT]  # a child pytest run (seconds)
 

@@ -32,8 +32,9 @@ from backend.schema import (
 from tests.helpers import sqlite_file, table_names
 from tests.test_config import PRIVATE_SECRET, SETTINGS_VARIABLES
 from tests.test_main import private_settings
+from tools import ROOT
 
-BACKEND = Path(__file__).resolve().parents[1] / "backend"
+BACKEND = ROOT / "backend"
 
 
 def async_url(path: Path) -> str:

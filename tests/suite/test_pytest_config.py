@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.child_runs import CHILD_TIMEOUT, child_env
+from tests.child_runs import child_env, run_captured
+from tools import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFTEST = (ROOT / "tests" / "conftest.py").read_text()
 
 
@@ -107,11 +105,10 @@ def child_run(tmp_path_factory: pytest.TempPathFactory) -> ChildRun:
     (folder / "pytest.ini").write_text(project_ini())
     (folder / "conftest.py").write_text(CONFTEST)
     (folder / "test_questions.py").write_text(QUESTIONS)
-    result = subprocess.run(
+    result = run_captured(
         [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
          "--junitxml=junit.xml", "-rA"],
-        cwd=folder, env=child_env(folder / "tmp"), capture_output=True, text=True, check=False,
-        timeout=CHILD_TIMEOUT,
+        child_env(folder / "tmp"), cwd=folder,
     )  # fmt: skip
     outcomes, failures = {}, {}
     for case in ElementTree.parse(folder / "junit.xml").getroot().iter("testcase"):

