@@ -1,5 +1,5 @@
 """The bench's tables, from a saved pyperf result alone: build/bench/latest.md, the blocks of
-README.md's "## Performance" that `--readme` rewrites (tests/tooling check they match the
+README.md's "## Performance" that `--readme` rewrites (tests/benchmarks check they match the
 committed baseline), and `--compare`. Medians, percentiles and formats are pyperf's.
 
 `--compare`: ratios (naive / optimized, measured side by side in one run) decide, not times, so

@@ -20,9 +20,7 @@ from benchmarks.core import PLUGIN, Bench, PytestRun, figure, split_key
 from benchmarks.processes import db_counts
 
 PARALLEL = ("-n", "2", "--dist", "worksteal")
-# Also left out, both ways: a test whose held hasher cannot verify the argon2 hash a naive
-# run's users get, so it fails there whatever the fixtures do.
-NOT_SLOW = ("-q", "-m", "not slow", "-k", "not test_hashing_leaves_the_event_loop_free")
+NOT_SLOW = ("-q", "-m", "not slow")
 MODES = ("serial", "parallel")
 
 

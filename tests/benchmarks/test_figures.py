@@ -13,7 +13,7 @@ from benchmarks.plugin import COUNTS, counting, round_trips
 from benchmarks.processes import slowest_imports
 from benchmarks.report import markdown, readme_blocks, rows
 from benchmarks.suite import describe_crossover
-from tests.tooling.fabricated import bench_suite
+from tests.benchmarks.fabricated import bench_suite
 
 # Every figure `nox -s bench` printed before it moved onto pyperf.
 FIGURES = {

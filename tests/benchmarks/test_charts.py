@@ -15,7 +15,7 @@ import pytest
 from benchmarks import charts
 from benchmarks.cli import main
 from benchmarks.suite import points
-from tests.tooling.fabricated import bench_suite, crossover, saved
+from tests.benchmarks.fabricated import bench_suite, crossover, saved
 
 POINTS = {67: (5.5, 8.0), 270: (8.6, 9.2), 541: (12.6, 10.9)}
 

@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import report
 from benchmarks.cli import main
-from tests.tooling.fabricated import bench_suite, ratios, saved
+from tests.benchmarks.fabricated import bench_suite, ratios, saved
 
 
 def regressed(
