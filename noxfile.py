@@ -236,7 +236,8 @@ def shards(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Measure the speed-ups, naive vs optimized side by side (`-- --compare FILE`, `--help`)."""
+    """Measure the speed-ups, naive vs optimized side by side (`-- --compare FILE`, `--readme`,
+    `--help`)."""
     install(session, "bench", extras=("postgres",))
     session.run("python", "-m", "benchmarks", *session.posargs)
 

@@ -1,8 +1,5 @@
-"""`python -m benchmarks`: an entry point only, so the command line (benchmarks.cli) imports."""
-
-import sys
+"""`python -m benchmarks`: the command line (benchmarks.cli)."""
 
 from benchmarks.cli import main
 
-if __name__ == "__main__":
-    sys.exit(main())
+raise SystemExit(main())

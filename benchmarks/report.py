@@ -1,174 +1,184 @@
-"""The bench's result: a JSON document (build/bench/latest.json) and its markdown table."""
+"""The bench's tables, from a saved pyperf result alone: build/bench/latest.md, the blocks of
+README.md's "## Performance" that `--readme` rewrites (tests/benchmarks check they match the
+committed baseline), and `--compare`. Medians, percentiles and formats are pyperf's.
+
+`--compare`: ratios (naive / optimized, measured side by side in one run) decide, not times, so
+a baseline from another machine, or from this one while it was busy, still means something.
+pyperf's `compare_to` (its CLI: the comparison is not in its public API) then shows each time
+beside the baseline's, with its significance test.
+"""
 
 from __future__ import annotations
 
-import os
-import platform
+import re
+import subprocess
 import sys
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from benchmarks.core import split_key
+import pyperf
 
-SCHEMA = 1
+from benchmarks.core import ENGINES, EXTRA, WAYS, Definition, split_key
+from benchmarks.figures import BY_NAME, KEYS
+from benchmarks.suite import describe_crossover, points
 
-
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on; the load average tells how busy the machine was."""
-    return {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "load_average": [round(value, 2) for value in os.getloadavg()],
-    }
+README_BLOCK = re.compile(r"(<!-- bench:(\w+) -->\n).*?(<!-- /bench:\2 -->)", re.DOTALL)
 
 
-def document(
-    figures: dict[str, dict[str, Any]],
-    *,
-    options: dict[str, Any],
-    started: dict[str, Any],
-    elapsed_s: float,
-    crossover: dict[str, Any] | None,
-    slow_tests: list[dict[str, Any]] | None,
-    warnings: list[str],
-    failed_runs: list[str] | None = None,
-    per_test_distribution: dict[str, dict[str, list[float]]] | None = None,
-) -> dict[str, Any]:
-    """The result; `per_test_distribution` (engine -> way -> ms per test) feeds the charts."""
-    return {
-        "schema": SCHEMA,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**started, "load_average_at_end": machine()["load_average"]},
-        "options": options,
-        "elapsed_s": round(elapsed_s, 1),
-        "figures": figures,
-        "crossover": crossover,
-        "slow_tests": slow_tests,
-        "warnings": warnings,
-        # Pytest runs that did not pass; the figures they fed carry them too (`failed_runs`).
-        "failed_runs": failed_runs or [],
-        "per_test_distribution": per_test_distribution,
-    }
+def load(path: Path) -> pyperf.BenchmarkSuite:
+    try:
+        return pyperf.BenchmarkSuite.load(str(path))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f"{path} is not a bench result (pyperf's JSON): {error!r}") from None
 
 
-def number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    if abs(value) >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
+@dataclass(frozen=True)
+class Row:  # one figure on one engine, its benchmark per way measured
+    key: str
+    definition: Definition
+    engine: str
+    ways: dict[str, pyperf.Benchmark]
+
+    def median(self, way: str) -> float | None:
+        return float(self.ways[way].median()) if way in self.ways else None
+
+    def cell(self, way: str) -> str:
+        return self.ways[way].format_value(self.ways[way].median()) if way in self.ways else "-"
+
+    @property
+    def ratio(self) -> float | None:
+        naive, optimized = self.median("naive"), self.median("optimized")
+        return naive / optimized if naive and optimized else None
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        metadata = next(iter(self.ways.values())).get_metadata()
+        return {k.removeprefix(EXTRA): v for k, v in metadata.items() if k.startswith(EXTRA)}
+
+    def target(self) -> str:
+        if "failed_runs" in self.extras:
+            return f"{self.definition.target(self.engine).split(':')[0]}: **FAILED RUN**"
+        return self.definition.target(self.engine, self.median("optimized"), self.ratio)
 
 
-def cell(figure: dict[str, Any], way: str) -> str:
-    median = figure.get(way)
-    if median is None:
-        return "-"
-    low, high = figure.get(f"{way}_min"), figure.get(f"{way}_max")
-    rounds = figure["naive_rounds" if way == "naive" else "rounds"]
-    spread = f" ({number(low)}-{number(high)})" if rounds > 1 else ""
-    return f"{number(median)} {figure['unit']}{spread}"
+def rows(suite: pyperf.BenchmarkSuite) -> list[Row]:
+    names = {benchmark.get_name(): benchmark for benchmark in suite}
+    found = []
+    for key in KEYS:
+        if ways := {way: names[f"{key}:{way}"] for way in WAYS if f"{key}:{way}" in names}:
+            found.append(Row(key, BY_NAME[split_key(key)[0]], split_key(key)[1], ways))
+    return found
 
 
-def verdict(met: bool | None, failed_runs: list[str] | None = None) -> str:
-    if failed_runs:
-        return f"**FAILED RUN** ({len(failed_runs)})"
-    return {True: "met", False: "**missed**", None: "shown"}[met]
+def number(value: Any) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:#.3g}"
 
 
-def markdown(result: dict[str, Any]) -> str:
-    figures = result["figures"]
-    host = result["machine"]
-    lines = [
-        "## Bench results",
-        "",
-        f"{result['created']}, {host['cpus']} CPUs, {host['platform']}, Python {host['python']}, "
-        f"load average {host['load_average'][0]} at start and "
-        f"{host['load_average_at_end'][0]} at end; bench took {result['elapsed_s']:.0f} s.",
-        "Medians over rounds, (min-max) when there was more than one round; ratio = naive / "
-        "optimized, measured side by side in this run.",
-        "",
-        "| figure | engine | naive | optimized | ratio | target | |",
-        "| --- | --- | ---: | ---: | ---: | --- | --- |",
-    ]
-    for key, figure in figures.items():
-        ratio = f"{number(figure['ratio'])}x" if figure.get("ratio") else "-"
-        name, engine = split_key(key)
+def machine(suite: pyperf.BenchmarkSuite) -> str:
+    """What the numbers were measured on (pyperf's metadata) and how busy the machine was."""
+    common, dates = suite.get_metadata(), suite.get_dates()
+    loads = [run.get_metadata().get("load_avg_1min", 0) for b in suite for run in b.get_runs()]
+    span = f", {(dates[1] - dates[0]).total_seconds() / 60:.0f} min" if dates else ""
+    return (
+        f"{dates[0]:%Y-%m-%d}{span}; {common.get('cpu_count', '?')} CPUs, Python "
+        f"{str(common.get('python_version', '?')).split()[0]}, load average "
+        f"{min(loads, default=0):.1f}-{max(loads, default=0):.1f} during the runs"
+    )
+
+
+def table(found: list[Row], *, engine_column: bool) -> list[str]:
+    lines = [f"| figure | {'engine' if engine_column else 'guide'} | naive | optimized | ratio |"]
+    lines[0] += " target |\n|---|---|--:|--:|--:|---|"
+    for row in found:
+        d, ratio = row.definition, f"{number(row.ratio)}x" if row.ratio else "-"
         lines.append(
-            f"| `{name}` | {engine} | {cell(figure, 'naive')} | {cell(figure, 'optimized')} "
-            f"| {ratio} | {figure['target']} "
-            f"| {verdict(figure.get('met'), figure.get('failed_runs'))} |"
+            f"| {d.label} (`{d.name}`) | {row.engine if engine_column else d.guide} | "
+            f"{row.cell('naive')} | {row.cell('optimized')} | {ratio} | {row.target()} |"
         )
-    lines += ["", "### How each figure is measured, and details", ""]
-    for key, figure in figures.items():
-        lines.append(
-            f"- `{key}`: {figure['how']}; rounds {figure['rounds']} "
-            f"(naive {figure['naive_rounds']})."
-        )
-        for name, value in figure.get("extra", {}).items():
-            lines.append(f"  - {name}: {describe(value)}")
-        for note in figure.get("notes", []):
-            lines.append(f"  - note: {note}")
-        for failure in figure.get("failed_runs", []):
-            lines.append(f"  - **timed on a failing run**: {failure}")
-    crossover = result.get("crossover")
-    if crossover:
-        engine = crossover.get("engine", "sqlite")
-        lines += ["", f"### Parallel crossover (`-n 2 --dist worksteal` vs serial, {engine})", ""]
-        lines += ["| tests | serial s | -n 2 s |", "| ---: | ---: | ---: |"]
-        for point in crossover["points"]:
-            serial, parallel = number(point["serial_s"]), number(point["parallel_s"])
-            lines.append(f"| {point['tests']:.0f} | {serial} | {parallel} |")
-        lines += ["", crossover.get("summary", "")]
-        if "fit" in crossover:
-            fit = crossover["fit"]
-            lines.append(
-                f"Line fit: serial {fit['serial_s']}, -n 2 {fit['parallel_s']}"
-                + (
-                    f"; lines cross at {fit['crossover_tests']} tests "
-                    f"({fit['crossover_serial_s']} s serial)."
-                    if "crossover_tests" in fit
-                    else "."
-                )
-            )
-    slow = result.get("slow_tests")
-    if slow is not None:
-        lines += ["", "### Tests over 100 ms (optimized, serial, median)", ""]
-        if not result["options"].get("with_slow"):
-            lines += [
-                "Tests marked slow were left out of the suite runs; `--with-slow` times them too.",
-                "",
-            ]
-        if not slow:
-            lines.append("None.")
-        for row in slow:
-            mark = "marked slow" if row["marked_slow"] else "**not marked slow**"
-            lines.append(f"- {row['ms']:.0f} ms `{row['nodeid']}` ({mark})")
-    if result.get("failed_runs"):
-        lines += [
-            "",
-            "### Failed pytest runs",
-            "",
-            "These runs did not pass; the figures they fed are flagged **FAILED RUN** above and "
-            "are not to be trusted (a failing test is cut short, so its time is not the test's).",
-            "",
+    return lines
+
+
+def details(found: list[Row]) -> list[str]:
+    lines = []
+    for row in found:
+        parts = [
+            f"{way} {b.get_nrun()} round(s), p90 {b.format_value(b.percentile(90))}"
+            for way, b in row.ways.items()
         ]
-        lines += [f"- {failure}" for failure in result["failed_runs"]]
-    if result["warnings"]:
-        lines += ["", "### Warnings", ""]
-        lines += [f"- {warning}" for warning in result["warnings"]]
+        parts += [
+            f"{k} {number(v) if isinstance(v, float) else v}"
+            for k, v in row.extras.items()
+            if k != "failed_runs"
+        ]
+        lines.append(f"- `{row.key}`: {row.definition.how.rstrip('.')}; {', '.join(parts)}.")
+    return lines
+
+
+def crossover(suite: pyperf.BenchmarkSuite) -> list[str]:
+    engine, found = points(suite)
+    lines = [f"Parallel crossover ({engine}): {describe_crossover(found).get('summary')}.", ""]
+    lines += ["| tests | serial | -n 2 |", "| ---: | ---: | ---: |"]
+    lines += [f"| {n} | {p['serial']:.1f} s | {p['parallel']:.1f} s |" for n, p in found.items()]
+    return lines if found else []
+
+
+def markdown(suite: pyperf.BenchmarkSuite) -> str:
+    """build/bench/latest.md: the README's blocks, then the pytest runs that did not pass."""
+    blocks = readme_blocks(suite)
+    lines = ["## Bench results", "", blocks["main"], "", "### Both engines", "", blocks["engines"]]
+    for row in rows(suite):
+        if failed := row.extras.get("failed_runs"):
+            lines += ["", f"FAILED RUN (`{row.key}` is not to be trusted): {failed}"]
     return "\n".join(lines) + "\n"
 
 
-def describe(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(describe(each) for each in value)
-    if isinstance(value, dict):
-        return " ".join(f"{k}={describe(v)}" for k, v in value.items())
-    if isinstance(value, float):
-        return number(value)
-    return str(value)
+def readme_blocks(suite: pyperf.BenchmarkSuite) -> dict[str, str]:
+    """SQLite's table, then every figure measured on another engine beside SQLite's."""
+    found = rows(suite)
+    main = [row for row in found if row.engine == ENGINES[0]]
+    others = [row for row in found if row.engine != ENGINES[0]]
+    both = [row for row in found if row.definition.name in {o.definition.name for o in others}]
+    return {
+        "main": "\n".join(
+            [f"{machine(suite)}.", "", *table(main, engine_column=False), "", *details(main)]
+        ),
+        "engines": "\n".join(
+            [*table(both, engine_column=True), "", *details(others), "", *crossover(suite)]
+        ),
+    }
+
+
+def rewrite_readme(text: str, blocks: dict[str, str]) -> str:
+    return README_BLOCK.sub(lambda m: f"{m[1]}{blocks[m[2]]}\n{m[3]}", text)
+
+
+def compare(
+    current: pyperf.BenchmarkSuite, baseline: pyperf.BenchmarkSuite, factor: float
+) -> tuple[list[str], list[str]]:
+    """The markdown lines of the comparison, and the keys whose ratio regressed."""
+    now = {row.key: row.ratio for row in rows(current)}
+    then = {row.key: row.ratio for row in rows(baseline)}
+    lines = [f"### Ratios compared with the baseline (factor {factor}x)", ""]
+    lines += ["| figure | baseline | current | worse by | verdict |", "|---|--:|--:|--:|---|"]
+    notes = [f"- `{key}`: not measured now" for key in then if key not in now]
+    notes += [f"- `{key}`: new, not in the baseline" for key in now if key not in then]
+    regressed = []
+    for key, before, after in ((key, then[key], now[key]) for key in then if key in now):
+        if not (before and after):  # a figure without a naive way has none on either side
+            notes += [f"- `{key}`: no ratio on one side"] if before or after else []
+            continue
+        regressed += [key] if (change := before / after) > factor else []
+        cells = f"{number(before)}x | {number(after)}x | {change:.2f}x"
+        lines.append(f"| `{key}` | {cells} | {'REGRESSED' if change > factor else 'ok'} |")
+    end = f"REGRESSION in {', '.join(regressed)}" if regressed else "No ratio worsened too much."
+    return [*lines, "", *notes, end], regressed
+
+
+def times(baseline: Path, current: Path) -> str:
+    """pyperf's comparison of every time, "Not significant" where its t-test says so."""
+    command = ["compare_to", "--table", "--table-format", "md", str(baseline), str(current)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pyperf", *command], capture_output=True, text=True
+    )
+    return f"### Times compared by pyperf (compare_to)\n\n{done.stdout}{done.stderr}"

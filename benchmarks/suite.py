@@ -1,173 +1,123 @@
-"""The whole-suite figures, which share one set of suite runs because each run takes minutes.
+"""The whole-suite figures, which share one set of suite runs (each takes minutes), and the
+parallel crossover: where `-n 2` starts to beat a serial run.
 
-per_test_ms, suite_serial_s and suite_parallel_s all read the same runs, as do the list of
-slow tests and the parallel crossover (benchmarks.crossover).
+They leave out the tests marked slow (subprocesses, real argon2 on purpose: the same cost both
+ways, they would hide the difference measured). The crossover's smaller sizes are an even
+sample of the tests (`--bench-limit`), larger ones repeat each (pytest-repeat's `--count`).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import statistics
-from dataclasses import dataclass, field
+from collections import defaultdict
 from typing import Any
 
-from benchmarks.core import DEFAULT_ENGINE, Bench, Figure, PytestRun, engine_key, rounded
+import pyperf
+
+from benchmarks.core import PLUGIN, Bench, PytestRun, figure, split_key
+from benchmarks.processes import db_counts
 
 PARALLEL = ("-n", "2", "--dist", "worksteal")
-NOT_SLOW = ("-m", "not slow")
-SLOW_TEST_S = 0.1
-# Each step of a suite round: the way it runs, and serial or with PARALLEL.
-STEPS = {
-    "naive": ("naive", "serial"),
-    "optimized": ("optimized", "serial"),
-    "parallel": ("optimized", "parallel"),
-}
+NOT_SLOW = ("-q", "-m", "not slow")
+MODES = ("serial", "parallel")
 
 
-@dataclass
-class SuiteRuns:
-    """The suite runs shared by per_test_ms, suite_serial_s, suite_parallel_s and the crossover.
-
-    They leave out the tests marked slow: those start subprocesses or hash with real argon2 on
-    purpose, cost the same both ways, and would hide the difference being measured.
-    `with_slow` is one optimized serial run of everything, when asked for.
-    """
-
-    serial: dict[str, list[PytestRun]] = field(
-        default_factory=lambda: {"naive": [], "optimized": []}
+@figure("suite_parallel_s", "suite, `-n 2` (vs naive serial)", ratio=10)
+@figure("suite_serial_s", "suite, serial", ratio=10)
+@figure("per_test_ms", "per test, median over the suite", at_most=5, ratio=20)
+def measure(bench: Bench) -> None:
+    """The suite without its tests marked slow (what `nox -s fast` runs): each test's setup +
+    call + teardown, and the wall, serial and `-n 2 --dist worksteal` (whose naive is the naive
+    suite, serial); naive in the first --naive-rounds only."""
+    plan, serial = bench.plan, []
+    for way in bench.rounds(plan.naive_rounds, plan.suite_rounds, bench.key("suite")):
+        for mode in MODES if way == "optimized" else ("serial",):
+            run = size(bench, f"suite-{mode}-{way}", mode, [], naive=way == "naive")
+            bench.progress(f"{way} {mode}: {len(run.values)} tests, {run.wall_s:.1f} s")
+            if mode == "serial":
+                serial += [run] if way == "optimized" else []
+                bench.record(way, run.values, "per_test_ms")
+                bench.record(way, [run.wall_s], "suite_serial_s")
+            if mode == "parallel" or way == "naive":  # the naive as the guide's "before" ran
+                bench.record(way, [run.wall_s], "suite_parallel_s")
+    tests = len(serial[0].values) if serial else 0
+    left_out = (
+        int(([0, *re.findall(r"(\d+) deselected", serial[0].log.read_text())])[-1]) if serial else 0
     )
-    parallel: list[PytestRun] = field(default_factory=list)  # optimized only
-    with_slow: PytestRun | None = None
-    engine: str = DEFAULT_ENGINE
+    for name in ("per_test_ms", "suite_serial_s", "suite_parallel_s"):
+        bench.extra(name, tests=tests, deselected=left_out)
+    bench.extra("per_test_ms", **db_counts(bench, bench.engine))
+    asked = plan.only is None or {"suite_parallel_s", bench.key("suite_parallel_s")} & {*plan.only}
+    if plan.crossover_max > 0 and bench.engine == plan.engines[0] and asked:
+        crossover(bench, tests)
 
 
-def suite_runs(
-    bench: Bench,
-    rounds: int,
-    naive_rounds: int,
-    selection: list[str],
-    with_slow: bool,
-    engine: str = DEFAULT_ENGINE,
-) -> SuiteRuns:
-    """Optimized serial and -n 2 runs each round; the naive serial run in the first rounds."""
-    runs = SuiteRuns(engine=engine)
-    label = engine_key("suite", engine)
-    steps = bench.rounds(label, rounds, naive_rounds=naive_rounds, then=("parallel",))
-    for step in steps:
-        way, mode = STEPS[step]
-        run = bench.pytest(
-            f"suite-{mode}-{way}",
-            ["-q", *NOT_SLOW, *(PARALLEL if mode == "parallel" else ()), *selection],
-            engine=engine,
-            naive=way == "naive",
+def size(bench: Bench, label: str, mode: str, args: list[str], naive: bool = False) -> PytestRun:
+    """One run of the suite (resized by `args`), also a point of the crossover if optimized."""
+    args = [*NOT_SLOW, *(PARALLEL if mode == "parallel" else ()), *args, *bench.plan.suite]
+    run = bench.pytest(label, args, naive=naive)
+    if not naive:
+        bench.record(mode, [run.wall_s], f"crossover:{len(run.values)}")
+    return run
+
+
+def crossover(bench: Bench, tests: int, budget_s: float = 45) -> None:
+    """Shrink or grow the suite until `-n 2` and serial swap places (or serial passes budget_s)."""
+
+    def point(label: str, args: list[str]) -> dict[str, float]:
+        return {m: size(bench, f"crossover-{label}-{m}", m, args).wall_s for m in MODES}
+
+    full = points(bench.runs)[1].get(tests) or point("all", [])
+    shrink, step = full["parallel"] < full["serial"], 2  # shrink until serial wins, else grow
+    while tests // step >= 10 if shrink else step <= bench.plan.crossover_max:
+        limit = tests // step  # an even sample, or each test repeated
+        args = [*PLUGIN, f"--bench-limit={limit}"] if shrink else [f"--count={step}"]
+        walls = point(f"sample{limit}" if shrink else f"x{step}", args)
+        if (walls["parallel"] < walls["serial"]) != shrink or walls["serial"] > budget_s:
+            break
+        step *= 2
+
+
+def points(runs: Any) -> tuple[str, dict[int, dict[str, float]]]:
+    """The crossover's engine (the one with most sizes) and its sizes: tests -> median wall per
+    mode, from the runs being recorded (names to pyperf runs) or a saved BenchmarkSuite."""
+    if isinstance(runs, pyperf.BenchmarkSuite):
+        runs = {each.get_name(): each.get_runs() for each in runs}
+    found: dict[str, dict[int, dict[str, float]]] = defaultdict(dict)
+    for name, mode_runs in runs.items():
+        (figure_name, engine), mode = split_key(name.rpartition(":")[0]), name.rpartition(":")[2]
+        kind, _, tests = figure_name.partition(":")
+        if kind == "crossover" and tests.isdigit():
+            walls = [value for run in mode_runs for value in run.values]
+            found[engine].setdefault(int(tests), {})[mode] = statistics.median(walls)
+    engine = max(found, key=lambda each: len(found[each]), default="")
+    sizes = found.get(engine, {})
+    return engine, {tests: sizes[tests] for tests in sorted(sizes) if len(sizes[tests]) == 2}
+
+
+def describe_crossover(found: dict[int, dict[str, float]]) -> dict[str, Any]:
+    """Where `-n 2` starts to beat serial (interpolated between measured sizes), line fits."""
+    result: dict[str, Any] = {"fit": {}}
+    for (before, b), (after, a) in itertools.pairwise(found.items()):
+        gap_before, gap_after = b["parallel"] - b["serial"], a["parallel"] - a["serial"]
+        if gap_before >= 0 > gap_after:
+            share = gap_before / (gap_before - gap_after)
+            result["tests"] = round(before + share * (after - before))
+            result["serial_s"] = b["serial"] + share * (a["serial"] - b["serial"])
+            break
+    for mode in MODES if len(found) >= 2 else ():
+        fit = statistics.linear_regression(list(found), [p[mode] for p in found.values()])
+        result["fit"][mode] = (fit.intercept, fit.slope)
+    if "tests" in result:
+        result["summary"] = (
+            f"-n 2 beats serial from about {result['tests']} tests (about "
+            f"{result['serial_s']:.1f} s of serial wall) on this machine"
         )
-        (runs.parallel if mode == "parallel" else runs.serial[way]).append(run)
-        bench.progress(f"{label}: {way} {mode}: {len(run.tests)} tests in {run.wall_s:.1f} s")
-    if with_slow:
-        bench.progress(f"{label}: everything, slow tests included, optimized, serial")
-        runs.with_slow = bench.pytest("suite-with-slow", ["-q", *selection], engine=engine)
-        bench.progress(
-            f"{label}: everything: {len(runs.with_slow.tests)} tests in "
-            f"{runs.with_slow.wall_s:.1f} s"
+    elif found:
+        faster = "-n 2" if all(p["parallel"] < p["serial"] for p in found.values()) else "serial"
+        result["summary"] = (
+            f"{faster} was faster at every size measured ({', '.join(map(str, found))} tests)"
         )
-    return runs
-
-
-def suite_figures(
-    runs: SuiteRuns, naive_rounds: int, db_calls: dict[str, Any] | None = None
-) -> list[Figure]:
-    """per_test_ms, suite_serial_s and suite_parallel_s on the runs' engine.
-
-    `db_calls`: the database calls of the reference API test (benchmarks.processes.db_counts),
-    which explain where per_test_ms goes.
-    """
-
-    def key(name: str) -> str:
-        return engine_key(name, runs.engine)
-
-    first = runs.serial["optimized"][0] if runs.serial["optimized"] else None
-    left_out = first.timings.get("deselected", 0) if first and first.timings else 0
-    scope = (
-        f"the suite without its {left_out} tests marked slow (`-m 'not slow'`, what "
-        "`nox -s fast` runs); naive: "
-        f"{naive_rounds} round(s), serial only (the slowest part of the bench)"
-    )
-    per_test = Figure(
-        key("per_test_ms"),
-        "ms",
-        "median setup + call + teardown per test over the suite (serial runs)",
-        "optimized <= 5 ms and >= 20x less than naive",
-    )
-    for way, way_runs in runs.serial.items():
-        for run in way_runs:
-            per_test.add(way, run.median_test_ms())
-    per_test.notes.append(scope)
-    per_test.extra = {"tests": len(first.tests) if first else 0}
-    if db_calls:
-        per_test.extra["database_calls_per_api_test"] = db_calls
-    for way, way_runs in runs.serial.items():
-        means = [statistics.mean(run.per_test_s()) * 1000 for run in way_runs if run.tests]
-        if means:
-            per_test.extra[f"mean_{way}_ms"] = rounded(statistics.median(means))
-    per_test.met = per_test.at_most(5) and (per_test.ratio or 0) >= 20
-
-    serial = Figure(
-        key("suite_serial_s"), "s", "wall of the suite, serial", ">= 10x less than naive"
-    )
-    parallel = Figure(
-        key("suite_parallel_s"),
-        "s",
-        "wall of the suite, `-n 2 --dist worksteal`; naive = the naive suite, serial, as the "
-        "guide's 'before' ran",
-        ">= 10x less than naive serial; crossover reported",
-    )
-    for way, way_runs in runs.serial.items():
-        serial.values(way).extend(run.wall_s for run in way_runs)
-    parallel.naive.extend(serial.naive)
-    parallel.optimized.extend(run.wall_s for run in runs.parallel)
-    for figure in (serial, parallel):
-        figure.notes.append(scope)
-        figure.met = (figure.ratio or 0) >= 10
-    if runs.with_slow is not None:
-        slow = [test["seconds"] for test in runs.with_slow.tests if test["slow"]]
-        serial.extra = {
-            "everything_optimized_s": rounded(runs.with_slow.wall_s),
-            "everything_tests": len(runs.with_slow.tests),
-            "slow_tests": len(slow),
-            "slow_tests_time_s": rounded(sum(slow)),
-        }
-    return [per_test, serial, parallel]
-
-
-def test_medians(runs: list[PytestRun]) -> dict[str, float]:
-    """Each test's median seconds over `runs`, by node id."""
-    seconds: dict[str, list[float]] = {}
-    for run in runs:
-        for test in run.tests:
-            seconds.setdefault(test["nodeid"], []).append(float(test["seconds"]))
-    return {nodeid: statistics.median(values) for nodeid, values in seconds.items()}
-
-
-def per_test_distribution(runs: SuiteRuns) -> dict[str, list[float]]:
-    """Each way's per-test times in ms (median over its serial runs), for the per-test chart.
-
-    Kept whole in latest.json (`per_test_distribution`), ascending, three significant digits:
-    the table shows only the median.
-    """
-    found: dict[str, list[float]] = {}
-    for way, way_runs in runs.serial.items():
-        if medians := test_medians(way_runs):
-            found[way] = sorted(float(f"{median * 1000:.3g}") for median in medians.values())
-    return found
-
-
-def slow_tests(runs: SuiteRuns) -> list[dict[str, Any]]:
-    """Tests above 100 ms (median of the optimized serial runs), and every test marked slow."""
-    measured = [*runs.serial["optimized"], *([runs.with_slow] if runs.with_slow else [])]
-    marked = {test["nodeid"]: test["slow"] for run in measured for test in run.tests}
-    rows: list[dict[str, Any]] = []
-    for nodeid, median in test_medians(measured).items():
-        if median > SLOW_TEST_S or marked[nodeid]:
-            rows.append(
-                {"nodeid": nodeid, "ms": rounded(median * 1000), "marked_slow": marked[nodeid]}
-            )
-    return sorted(rows, key=lambda row: -row["ms"])
+    return result

@@ -17,6 +17,7 @@ from pytest_fastapi_db.passwords import FastHasher, fast_password_hash
 from backend.config import Environment, Settings
 from backend.dependencies import get_password_helper
 from backend.main import ConfigurationError, create_app
+from testkit.settings import DEFAULT_PASSWORD
 
 HANG_GUARD = 30.0  # seconds: what a stuck test waits at most, never what one measures
 
@@ -71,7 +72,8 @@ class HeldHasher(FastHasher):
 async def test_hashing_leaves_the_event_loop_free(client, user_factory, override, route):
     """While a password hashes, other requests are served: the hash runs in a worker thread.
     On the event loop (as FastAPI-Users hashes) it stalled every request of the process."""
-    created = await user_factory()
+    # A hash the held hasher verifies, also under `--real-password-hashing` (argon2's it would not).
+    created = await user_factory(hashed_password=FastHasher().hash(DEFAULT_PASSWORD))
     held = HeldHasher()
     override(get_password_helper, PasswordHelper(PasswordHash((held,))))
     if route == "register":

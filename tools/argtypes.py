@@ -1,7 +1,5 @@
-"""argparse types the commands share: each turns a bad value into a message naming it.
-
-benchmarks/cli.py writes its own "at least 1" type and can import `at_least_one` from here.
-"""
+"""argparse types the commands share (tools' and the bench's): each turns a bad value into a
+message naming it."""
 
 from __future__ import annotations
 
