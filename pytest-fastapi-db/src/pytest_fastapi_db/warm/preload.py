@@ -196,7 +196,6 @@ class Preloader:
                     continue
                 if self.load(name, rewrite=mark == REWRITE_MARK, record=True):
                     loaded.append(name)
-        self.runs_own()
         return loaded
 
     def load(self, name: str, rewrite: bool, record: bool) -> bool:

@@ -55,17 +55,17 @@ class Spares:
     def databases_for(self, request: dict[str, Any]) -> str | None:
         """In the run's environment: for a run on PostgreSQL without a server named, the warm
         PostgreSQL (started now if this is the first), the current template's name and the
-        spare; for any other, where SQLite's templates are. Returns the schema's tag of a run
+        spare; for any other, the file of SQLite's template. Returns the schema's tag of a run
         on the warm PostgreSQL, else None."""
+        tag = templates.schema_tag(self.place.root)
         if not postgres.wants_postgres(request["args"], request["env"]):
-            sqlite = templates.sqlite_given(self.place.folder, self.place.root)
-            request["env"][templates.WARM_SQLITE_ENV] = sqlite
+            template = templates.sqlite_template(self.place.folder, tag)
+            request["env"][templates.WARM_SQLITE_ENV] = str(template)
             return None
         if self.postgres_url is None:
             started = time.perf_counter()
             self.postgres_url = self.in_helper(postgres.start_server, self.place.folder)
             log(f"PostgreSQL started in {time.perf_counter() - started:.2f} s")
-        tag = templates.schema_tag(self.place.root)
         spare = postgres.spare_name(tag) if self.spare_tag == tag else None
         self.spare_tag = None  # this run takes it; the next one gets the copy made after it
         given = {"url": self.postgres_url, "template": postgres.template_name(tag), "spare": spare}

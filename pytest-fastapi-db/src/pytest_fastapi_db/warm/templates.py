@@ -8,15 +8,15 @@ builds; an edited test is not.
 
 On SQLite the template is a file in the warm server's folder, named by the tag and built by the
 first run that finds it missing (into a file of its own, then renamed: two runs may build it at
-once); each run copies it as a cold run copies its own. The server passes the folder in
-WARM_SQLITE_ENV; the run side is `warm_sqlite`, which the plugin uses when that is set.
+once); each run copies it as a cold run copies its own. The server tags the schema for both
+engines and passes this file's path in WARM_SQLITE_ENV; the run side is `warm_sqlite`, which
+the plugin uses when that is set.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -65,9 +65,9 @@ def _schema_files(root: Path) -> Iterator[Path]:
 # In the warm server.
 
 
-def sqlite_given(folder: Path, root: Path) -> str:
-    """What a SQLite run is told (in WARM_SQLITE_ENV): where templates are, for which checkout."""
-    return json.dumps({"folder": str(folder), "root": str(root)})
+def sqlite_template(folder: Path, tag: str) -> Path:
+    """The file of SQLite's template for the schema tagged `tag` (a SQLite run is told it)."""
+    return folder / SQLITE_TEMPLATE.format(tag=tag)
 
 
 def prune_sqlite_templates(folder: Path) -> None:
@@ -90,10 +90,9 @@ def _mtime(path: Path) -> float:
 def warm_sqlite(run_dir: Path, is_async: bool) -> SqliteDatabases | None:
     """The run's SQLite databases copied from the warm server's template, or None outside a
     warm run."""
-    text = os.environ.pop(WARM_SQLITE_ENV, None)  # for this run only, not for runs it starts
-    if not text:
+    template = os.environ.pop(WARM_SQLITE_ENV, None)  # for this run only, not for runs it starts
+    if not template:
         return None
-    given = json.loads(text)
     from pytest_fastapi_db.databases import SqliteDatabases
 
     class WarmSqliteDatabases(SqliteDatabases):
@@ -112,5 +111,4 @@ def warm_sqlite(run_dir: Path, is_async: bool) -> SqliteDatabases | None:
         def close(self) -> None:
             """The template is the server's: it stays for the next run."""
 
-    template = Path(given["folder"]) / SQLITE_TEMPLATE.format(tag=schema_tag(Path(given["root"])))
-    return WarmSqliteDatabases(run_dir, is_async=is_async, template=template)
+    return WarmSqliteDatabases(run_dir, is_async=is_async, template=Path(template))
