@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_fastapi_db.databases import ENGINES
+
 from benchmarks import charts, report
-from benchmarks.core import ENGINES
 from benchmarks.figures import BY_NAME, KEYS, run, selected
 from tools import ROOT
 from tools.argtypes import at_least_one, names

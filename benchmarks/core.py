@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pyperf
+from pytest_fastapi_db.databases import ENGINES
 
 WAYS = ("naive", "optimized")
-ENGINES = ("sqlite", "postgresql")  # SQLite's keys are the figures' names, others' `name@engine`
 SQLITE = ENGINES[:1]  # the figures that do not depend on the engine
 NAIVE_FLAGS = ("--db-isolation=recreate", "--real-password-hashing")
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
@@ -33,6 +33,7 @@ EXTRA = "bench."  # the prefix of the metadata the bench adds to pyperf's
 
 
 def engine_key(name: str, engine: str) -> str:
+    """SQLite's keys are the figures' names, the other engines' `name@engine`."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     return name if engine == ENGINES[0] else f"{name}@{engine}"

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pyperf
+from pytest_fastapi_db.databases import ENGINES
 
-from benchmarks.core import ENGINES, EXTRA, WAYS, Definition, split_key
+from benchmarks.core import EXTRA, WAYS, Definition, split_key
 from benchmarks.figures import BY_NAME, KEYS
 from benchmarks.suite import describe_crossover, points
 
